@@ -1,0 +1,93 @@
+#include "util/file_util.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace lasnn {
+namespace {
+
+std::string TempDir() {
+  const char* t = std::getenv("TEST_TMPDIR");
+  return t != nullptr ? t : "/tmp";
+}
+
+TEST(FileUtilTest, WriteThenReadRoundTrips) {
+  std::string path = JoinPath(TempDir(), "roundtrip.txt");
+  ASSERT_TRUE(WriteFileAtomically(path, "hello\n").ok());
+  auto text = ReadFileToString(path);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(*text, "hello\n");
+  ASSERT_TRUE(WriteFileAtomically(path, "second").ok());
+  EXPECT_EQ(*ReadFileToString(path), "second");
+}
+
+TEST(FileUtilTest, MissingFileIsNotFoundAndNamesPath) {
+  auto text = ReadFileToString("/nonexistent/dir/file.bin");
+  ASSERT_FALSE(text.ok());
+  EXPECT_EQ(text.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(text.status().message().find("/nonexistent/dir/file.bin"), std::string::npos);
+}
+
+TEST(FileUtilTest, FullDeviceIsResourceExhaustedNamingThePath) {
+  // /dev/full accepts opens, and every write fails with ENOSPC, as on a full disk.
+  int fd = ::open("/dev/full", O_WRONLY);
+  ASSERT_GE(fd, 0);
+  absl::Status s = WriteAllToFd(fd, std::string(1 << 16, 'x'), "/dev/full");
+  ::close(fd);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_NE(s.message().find("/dev/full"), std::string::npos) << s;
+}
+
+TEST(FileUtilTest, RefusesToReplaceANonRegularFile) {
+  absl::Status s = WriteFileAtomically("/dev/full", "x");
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_NE(s.message().find("/dev/full"), std::string::npos) << s;
+  std::string dir = JoinPath(TempDir(), "a_directory");
+  ASSERT_TRUE(MakeDirectories(dir).ok());
+  EXPECT_EQ(WriteFileAtomically(dir, "x").code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(FileUtilTest, UnwritableDirectoryLeavesExistingFileIntact) {
+  std::string dir = JoinPath(TempDir(), "ro_dir");
+  ASSERT_TRUE(MakeDirectories(dir).ok());
+  std::string path = JoinPath(dir, "record.txt");
+  ASSERT_TRUE(WriteFileAtomically(path, "original").ok());
+  ASSERT_EQ(::chmod(dir.c_str(), 0555), 0);
+  absl::Status s = WriteFileAtomically(path, "replacement");
+  ::chmod(dir.c_str(), 0755);
+  if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
+  EXPECT_NE(s.message().find(path), std::string::npos);
+  EXPECT_EQ(*ReadFileToString(path), "original");
+}
+
+TEST(FileUtilTest, MissingDirectoryIsNotFound) {
+  absl::Status s = WriteFileAtomically(JoinPath(TempDir(), "no/such/dir/x.txt"), "x");
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+}
+
+TEST(FileUtilTest, MakeDirectoriesCreatesParentsAndIsIdempotent) {
+  std::string dir = JoinPath(TempDir(), "a/b/c");
+  ASSERT_TRUE(MakeDirectories(dir).ok());
+  ASSERT_TRUE(MakeDirectories(dir).ok());
+  EXPECT_TRUE(PathExists(dir));
+  std::string file = JoinPath(TempDir(), "plain_file");
+  ASSERT_TRUE(WriteFileAtomically(file, "x").ok());
+  EXPECT_EQ(MakeDirectories(file).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(FileUtilTest, JoinPath) {
+  EXPECT_EQ(JoinPath("a", "b"), "a/b");
+  EXPECT_EQ(JoinPath("a/", "b"), "a/b");
+  EXPECT_EQ(JoinPath("a/", "/b"), "a/b");
+  EXPECT_EQ(JoinPath("", "b"), "b");
+}
+
+}  // namespace
+}  // namespace lasnn
