@@ -34,8 +34,8 @@ def _libtorch_repository_impl(rctx):
         linkopts = [
             "-L" + lib,
             "-Wl,-rpath," + lib,
-            "-Wl,--no-as-needed",
-        ] + libs + ["-Wl,--as-needed"]
+            "-Wl,--push-state,--no-as-needed",
+        ] + libs + ["-Wl,--pop-state"]
         hdrs = 'glob(["include/**"], allow_empty = False)'
         includes = '["include", "include/torch/csrc/api/include"]'
         defines = _abi_define(rctx, home)
@@ -46,11 +46,11 @@ def _libtorch_repository_impl(rctx):
                  "LIBTORCH_HOME to an unpacked LibTorch")
         rctx.symlink(_DEBIAN_API_INCLUDE, "api_include")
         linkopts = [
-            "-Wl,--no-as-needed",
+            "-Wl,--push-state,--no-as-needed",
             "-ltorch",
             "-ltorch_cpu",
             "-lc10",
-            "-Wl,--as-needed",
+            "-Wl,--pop-state",
         ]
         hdrs = 'glob(["api_include/**"], allow_empty = False)'
         includes = '["api_include"]'
