@@ -188,6 +188,55 @@ TEST_F(SnnFoldTest, DirectEncodingEqualsMaterialisedRepeatedInput) {
   }
 }
 
+// The same causality check through residual blocks (shortcut convs, two neurons per block).
+TEST(ModelTest, ResNetSnnCumulativeLogitsEqualShorterSimulations) {
+  PresetOptions small;
+  small.height = 8;
+  small.width = 8;
+  small.width_multiplier = 0.125;
+  torch::manual_seed(3);
+  Model snn = Build(Preset("resnet20", small), Mode::kSnn);
+  snn->to(at::kDouble);
+  snn->eval();
+  torch::NoGradGuard no_grad;
+  const at::Tensor x = 3.0 * at::rand({2, 3, 8, 8}, at::kDouble);
+  ForwardOptions opts;
+  opts.timesteps = 3;
+  opts.cumulative_logits = true;
+  opts.spike_stats = true;
+  ModelOutput out = snn->forward(x, opts);
+  EXPECT_EQ(out.spike_stats.size(), 19u);
+  EXPECT_EQ(out.spike_stats[1].name, "stage1_block0.act1");
+  EXPECT_EQ(out.taps["stage3"].sizes(), at::IntArrayRef({3, 2, 32, 2, 2}));
+  for (int64_t t = 1; t <= 3; ++t) {
+    ForwardOptions shorter;
+    shorter.timesteps = t;
+    EXPECT_TRUE(at::allclose(out.cumulative_logits[t - 1], snn->forward(x, shorter).logits, 1e-9,
+                             1e-9))
+        << t;
+  }
+}
+
+TEST(ModelTest, MaxPool2x2MatchesLibTorch) {
+  torch::manual_seed(5);
+  for (const auto& size : std::vector<std::vector<int64_t>>{{3, 4, 8, 8}, {2, 3, 7, 9}}) {
+    // Random values, and binary spikes (ties: the first maximum gets the gradient).
+    for (bool spikes : {false, true}) {
+      at::Tensor x = at::randn(size, at::kDouble);
+      if (spikes) x = (x > 0.3).to(at::kDouble);
+      const at::Tensor a = x.clone().requires_grad_(true);
+      const at::Tensor b = x.clone().requires_grad_(true);
+      const at::Tensor ya = MaxPool2d(a, 2, 2, 0);
+      const at::Tensor yb = at::max_pool2d(b, {2, 2}, {2, 2});
+      ASSERT_TRUE(at::equal(ya, yb));
+      const at::Tensor g = at::randn(ya.sizes(), at::kDouble);
+      ya.backward(g);
+      yb.backward(g);
+      EXPECT_TRUE(at::equal(a.grad(), b.grad())) << "spikes " << spikes;
+    }
+  }
+}
+
 TEST(ModelTest, WrongInputShapeThrows) {
   Model snn = Build(Preset("fmnist_cnn"), Mode::kSnn);
   torch::NoGradGuard no_grad;

@@ -1,0 +1,218 @@
+// Trains one model on a dataset: an ANN teacher, or an SNN student by LaSNN distillation or a
+// training baseline (lasnn/trainer.h), then evaluates it on the test set at every t <= T_max.
+//
+//   bazel run //lasnn:train -- --model=fmnist_vgg --epochs=15 --run_dir=/tmp/teacher
+//   bazel run //lasnn:train -- --model=fmnist_student_small --snn --timesteps=4 \
+//       --method=lasnn --teacher_model=fmnist_vgg --teacher_weights=/tmp/teacher/best_weights.pt \
+//       --run_dir=/tmp/student
+//
+// The resolved config is written to <run_dir>/config.textproto, the test accuracy curve to
+// <run_dir>/test_accuracy.csv, the metrics log to <run_dir>/metrics.csv, the best weights to
+// <run_dir>/best_weights.pt and a TorchScript export to <run_dir>/model.torchscript.pt.
+#include <ATen/Parallel.h>
+#include <google/protobuf/text_format.h>
+#include <torch/utils.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "datasets/load_dataset.h"
+#include "lasnn/checkpoint.h"
+#include "lasnn/data_split.h"
+#include "lasnn/evaluate.h"
+#include "lasnn/export.h"
+#include "lasnn/model_spec.h"
+#include "lasnn/presets.h"
+#include "lasnn/trainer.h"
+#include "util/file_util.h"
+#include "util/sha256.h"
+#include "util/status_macros.h"
+
+ABSL_FLAG(std::string, config, "",
+          "TrainRunConfig text-format file (lasnn/train_run.proto); flags below override it");
+ABSL_FLAG(std::string, model, "", "model preset name (lasnn/presets.h) or ModelSpec .textproto");
+ABSL_FLAG(bool, snn, false, "train the SNN twin of --model (else the ANN)");
+ABSL_FLAG(std::string, method, "",
+          "direct | logit_kd | feature_kd | lasnn (default: the config's, else lasnn for an SNN "
+          "with a teacher, direct otherwise)");
+ABSL_FLAG(std::string, paradigm, "", "joint | stagewise (LaSNN layer-wise paradigm)");
+ABSL_FLAG(std::string, teacher_model, "", "teacher preset name or ModelSpec .textproto");
+ABSL_FLAG(std::string, teacher_weights, "", "teacher weights file (best_weights.pt of its run)");
+ABSL_FLAG(int32_t, epochs, 0, "epochs (0: the config's)");
+ABSL_FLAG(int32_t, timesteps, 0, "SNN training timesteps T (0: the config's)");
+ABSL_FLAG(int32_t, batch_size, 0, "training batch size (0: the config's)");
+ABSL_FLAG(double, lr, 0, "base learning rate (0: the config's)");
+ABSL_FLAG(double, beta, -1, "attention-transfer / feature-MSE weight (-1: the config's)");
+ABSL_FLAG(int64_t, seed, -1, "seed (-1: the config's)");
+ABSL_FLAG(int32_t, threads, 0, "intra-op threads (0: the config's)");
+ABSL_FLAG(int32_t, max_steps_per_epoch, -1, "cap on steps per epoch (-1: the config's)");
+ABSL_FLAG(std::string, data_dir, "", "Fashion-MNIST directory (default: Debian's package)");
+ABSL_FLAG(std::string, run_dir, "", "output directory (required)");
+ABSL_FLAG(bool, resume, false, "continue from <run_dir>/checkpoint.pt");
+ABSL_FLAG(int32_t, eval_timesteps, 0, "T_max of the final test evaluation (0: training T)");
+
+namespace lasnn {
+namespace {
+
+absl::StatusOr<ModelSpec> ResolveModel(const std::string& name) {
+  if (absl::EndsWith(name, ".textproto") || absl::StrContains(name, "/")) {
+    return LoadModelSpecFile(name);
+  }
+  return PresetModelSpec(name);
+}
+
+absl::StatusOr<DistillConfig::Method> ParseMethod(const std::string& text) {
+  DistillConfig::Method m;
+  if (!DistillConfig::Method_Parse(absl::AsciiStrToUpper(text), &m)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--method must be direct, logit_kd, feature_kd or lasnn, got '", text, "'"));
+  }
+  return m;
+}
+
+absl::Status Run() {
+  TrainRunConfig config;
+  if (!absl::GetFlag(FLAGS_config).empty()) {
+    const std::string path = absl::GetFlag(FLAGS_config);
+    LASNN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+    google::protobuf::TextFormat::Parser parser;
+    if (!parser.ParseFromString(text, &config)) {
+      return absl::InvalidArgumentError(absl::StrCat("'", path, "' is not a valid TrainRunConfig"));
+    }
+  }
+  TrainConfig* t = config.mutable_train();
+  if (!absl::GetFlag(FLAGS_model).empty()) {
+    LASNN_ASSIGN_OR_RETURN(*config.mutable_model(), ResolveModel(absl::GetFlag(FLAGS_model)));
+  }
+  if (!config.has_model()) return absl::InvalidArgumentError("--model (or config `model`) is required");
+  if (absl::GetFlag(FLAGS_snn)) config.set_snn(true);
+  if (!absl::GetFlag(FLAGS_teacher_model).empty()) {
+    LASNN_ASSIGN_OR_RETURN(*config.mutable_teacher(),
+                           ResolveModel(absl::GetFlag(FLAGS_teacher_model)));
+  }
+  if (!absl::GetFlag(FLAGS_method).empty()) {
+    LASNN_ASSIGN_OR_RETURN(DistillConfig::Method m, ParseMethod(absl::GetFlag(FLAGS_method)));
+    t->mutable_distill()->set_method(m);
+  } else if (!t->distill().has_method()) {
+    t->mutable_distill()->set_method(config.has_teacher() ? DistillConfig::LASNN
+                                                          : DistillConfig::DIRECT);
+  }
+  if (!absl::GetFlag(FLAGS_paradigm).empty()) {
+    DistillConfig::Paradigm p;
+    if (!DistillConfig::Paradigm_Parse(absl::AsciiStrToUpper(absl::GetFlag(FLAGS_paradigm)), &p)) {
+      return absl::InvalidArgumentError("--paradigm must be joint or stagewise");
+    }
+    t->mutable_distill()->set_paradigm(p);
+  }
+  if (absl::GetFlag(FLAGS_epochs) != 0) t->set_epochs(absl::GetFlag(FLAGS_epochs));
+  if (absl::GetFlag(FLAGS_timesteps) != 0) t->set_timesteps(absl::GetFlag(FLAGS_timesteps));
+  if (absl::GetFlag(FLAGS_batch_size) != 0) t->set_batch_size(absl::GetFlag(FLAGS_batch_size));
+  if (absl::GetFlag(FLAGS_lr) != 0) t->mutable_optimizer()->set_lr(absl::GetFlag(FLAGS_lr));
+  if (absl::GetFlag(FLAGS_beta) >= 0) t->mutable_distill()->set_beta(absl::GetFlag(FLAGS_beta));
+  if (absl::GetFlag(FLAGS_seed) >= 0) t->set_seed(absl::GetFlag(FLAGS_seed));
+  if (absl::GetFlag(FLAGS_threads) != 0) t->set_threads(absl::GetFlag(FLAGS_threads));
+  if (absl::GetFlag(FLAGS_max_steps_per_epoch) >= 0) {
+    t->set_max_steps_per_epoch(absl::GetFlag(FLAGS_max_steps_per_epoch));
+  }
+  datasets::DatasetSpec* data = config.mutable_data();
+  if (data->kind() == datasets::DATASET_KIND_UNSPECIFIED) {
+    data->set_kind(datasets::DATASET_KIND_FASHION_MNIST);
+  }
+  if (!absl::GetFlag(FLAGS_data_dir).empty()) data->set_path(absl::GetFlag(FLAGS_data_dir));
+  const std::string run_dir = absl::GetFlag(FLAGS_run_dir);
+  if (run_dir.empty()) return absl::InvalidArgumentError("--run_dir is required");
+
+  at::set_num_threads(t->threads());
+  LASNN_RETURN_IF_ERROR(ValidateModelSpec(config.model()));
+  std::optional<Teacher> teacher;
+  if (config.has_teacher() && t->distill().method() != DistillConfig::DIRECT) {
+    const std::string weights = absl::GetFlag(FLAGS_teacher_weights);
+    if (weights.empty()) return absl::InvalidArgumentError("--teacher_weights is required");
+    LASNN_ASSIGN_OR_RETURN(Model tm, BuildModel(config.teacher(), Mode::kAnn));
+    LASNN_RETURN_IF_ERROR(LoadWeights(weights, *tm));
+    LASNN_ASSIGN_OR_RETURN(std::string checksum, Sha256File(weights));
+    config.set_teacher_checksum(checksum);
+    teacher = Teacher{tm, checksum};
+  }
+  LASNN_RETURN_IF_ERROR(ValidateTrainRunConfig(config));
+
+  LASNN_ASSIGN_OR_RETURN(datasets::DatasetSplits splits, datasets::LoadDataset(*data));
+  LASNN_ASSIGN_OR_RETURN(TrainHoldout parts,
+                         SplitHoldout(splits.train, t->holdout_fraction(), t->seed()));
+  torch::manual_seed(t->seed());
+  const Mode mode = config.snn() ? Mode::kSnn : Mode::kAnn;
+  LASNN_ASSIGN_OR_RETURN(Model model, BuildModel(config.model(), mode));
+
+  LASNN_RETURN_IF_ERROR(MakeDirectories(run_dir));
+  std::string config_text;
+  google::protobuf::TextFormat::PrintToString(config, &config_text);
+  LASNN_RETURN_IF_ERROR(
+      WriteFileAtomically(JoinPath(run_dir, "config.textproto"), config_text));
+  std::cerr << "model " << config.model().name() << " (" << (config.snn() ? "SNN" : "ANN")
+            << ", " << CountParameters(*model) << " parameters); train " << parts.train.images.size(0)
+            << ", held-out " << parts.holdout.images.size(0) << ", test "
+            << splits.test.images.size(0) << "; method "
+            << DistillConfig::Method_Name(t->distill().method()) << "\n";
+
+  TrainerOptions options;
+  options.run_dir = run_dir;
+  options.resume = absl::GetFlag(FLAGS_resume);
+  LASNN_ASSIGN_OR_RETURN(TrainOutcome outcome,
+                         Train(config, model, parts.train, parts.holdout,
+                               teacher ? &*teacher : nullptr, options));
+  if (outcome.status != RunStatus::kOk) {
+    return absl::AbortedError(absl::StrCat("training ", RunStatusName(outcome.status), ": ",
+                                           outcome.message));
+  }
+  EvalOptions eo;
+  eo.timesteps = absl::GetFlag(FLAGS_eval_timesteps) > 0 ? absl::GetFlag(FLAGS_eval_timesteps)
+                                                          : t->timesteps();
+  eo.batch_size = t->eval_batch_size();
+  LASNN_ASSIGN_OR_RETURN(EvalResult r, EvaluateAccuracy(model, splits.test, eo));
+  std::string csv = "t,test_accuracy\n";
+  for (size_t i = 0; i < r.accuracy_at_t.size(); ++i) {
+    absl::StrAppend(&csv, i + 1, ",", r.accuracy_at_t[i], "\n");
+  }
+  LASNN_RETURN_IF_ERROR(WriteFileAtomically(JoinPath(run_dir, "test_accuracy.csv"), csv));
+  LASNN_RETURN_IF_ERROR(
+      ExportTorchScript(model, eo.timesteps, JoinPath(run_dir, "model.torchscript.pt")));
+  double mean_ips = 0;
+  for (const EpochMetrics& m : outcome.epochs) mean_ips += m.images_per_second;
+  mean_ips /= std::max<size_t>(1, outcome.epochs.size());
+  std::printf("best epoch %lld (held-out %.2f%%); test accuracy %.2f%%", 
+              static_cast<long long>(outcome.best_epoch), 100 * outcome.best_holdout_accuracy,
+              100 * r.final_accuracy());
+  if (config.snn()) {
+    std::printf(" at T=%lld; by t:", static_cast<long long>(eo.timesteps));
+    for (size_t i = 0; i < r.accuracy_at_t.size(); ++i) {
+      std::printf(" %zu:%.2f", i + 1, 100 * r.accuracy_at_t[i]);
+    }
+  }
+  std::printf("\ntraining %.0f s this invocation, mean %.0f images/s; results in %s\n",
+              outcome.train_seconds, mean_ips, run_dir.c_str());
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace lasnn
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Trains an ANN teacher or an SNN student (LaSNN distillation or a baseline) and evaluates "
+      "it on the test set. See lasnn/train_main.cc for examples.");
+  absl::ParseCommandLine(argc, argv);
+  absl::Status status = lasnn::Run();
+  if (!status.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(status.message()).c_str());
+    return 1;
+  }
+  return 0;
+}
