@@ -134,44 +134,43 @@ ThroughputRow Measure(const ModelSpec& spec, Mode mode, int timesteps,
 }
 
 // Delegates to LibTorch's CPU allocator and counts live and peak bytes of tensor storage (not
-// oneDNN's internal scratch memory, not allocator overhead).
+// oneDNN's internal scratch memory, not allocator overhead). Each block carries a 64-byte header
+// with its size, so that the data pointer is also the context (raw_allocate needs that).
 class CountingCpuAllocator final : public c10::Allocator {
  public:
-  explicit CountingCpuAllocator(c10::Allocator* base) : base_(base) {}
+  explicit CountingCpuAllocator(c10::Allocator* base) : base_(base) { self_ = this; }
 
   c10::DataPtr allocate(size_t n) const override {
-    c10::DataPtr inner = base_->allocate(n);
-    void* data = inner.get();
-    const c10::Device device = inner.device();
-    auto* context = new Context{std::move(inner), static_cast<int64_t>(n), this};
+    char* block = static_cast<char*>(base_->raw_allocate(n + kHeader));
+    *reinterpret_cast<int64_t*>(block) = static_cast<int64_t>(n);
+    void* data = block + kHeader;
     const int64_t now = current_.fetch_add(n) + static_cast<int64_t>(n);
     int64_t peak = peak_.load();
     while (now > peak && !peak_.compare_exchange_weak(peak, now)) {
     }
-    return {data, context, &Delete, device};
+    return {data, data, &Delete, c10::Device(c10::DeviceType::CPU)};
   }
-  c10::DeleterFnPtr raw_deleter() const override { return nullptr; }
+  c10::DeleterFnPtr raw_deleter() const override { return &Delete; }
 
   int64_t current() const { return current_.load(); }
   int64_t peak() const { return peak_.load(); }
   void ResetPeak() { peak_.store(current_.load()); }
 
  private:
-  struct Context {
-    c10::DataPtr inner;
-    int64_t bytes;
-    const CountingCpuAllocator* owner;
-  };
-  static void Delete(void* ptr) {
-    auto* context = static_cast<Context*>(ptr);
-    context->owner->current_.fetch_sub(context->bytes);
-    delete context;
+  static constexpr size_t kHeader = 64;  // keeps the data 64-byte aligned
+  static void Delete(void* data) {
+    if (data == nullptr) return;
+    char* block = static_cast<char*>(data) - kHeader;
+    self_->current_.fetch_sub(*reinterpret_cast<int64_t*>(block));
+    self_->base_->raw_deleter()(block);
   }
 
+  static CountingCpuAllocator* self_;
   c10::Allocator* base_;
   mutable std::atomic<int64_t> current_{0};
   mutable std::atomic<int64_t> peak_{0};
 };
+CountingCpuAllocator* CountingCpuAllocator::self_ = nullptr;
 
 // Fields of /proc/self/status in bytes ("VmRSS", "VmHWM"); -1 if absent.
 int64_t ProcStatusBytes(const std::string& field) {

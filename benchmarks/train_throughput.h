@@ -9,7 +9,10 @@
 // --peak_memory_child), which builds the model, optimiser and batch, resets the kernel's
 // resident-set high-water mark (writing 5 to /proc/self/clear_refs), records VmRSS as the
 // baseline, runs a few training steps and reports VmHWM - baseline: the resident memory the steps
-// add, allocator caching included. Figures are measured and printed, never asserted.
+// add, allocator caching included. The same child also reports the peak bytes of live CPU tensor
+// storage above the pre-step level, from a counting wrapper around LibTorch's CPU allocator
+// (excludes oneDNN scratch and allocator overhead). Figures are measured and printed, never
+// asserted.
 #ifndef LASNN_BENCHMARKS_TRAIN_THROUGHPUT_H_
 #define LASNN_BENCHMARKS_TRAIN_THROUGHPUT_H_
 

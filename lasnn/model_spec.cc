@@ -235,10 +235,10 @@ class Planner {
           const std::string f = field + ".pool";
           if (p.global()) {
             LASNN_RETURN_IF_ERROR(RequireMap(f));
-            AddSimple(Kind::kGlobalAvgPool, "", f);
             if (p.kind() == PoolLayer::MAX) {
               return Invalid(f + ".kind", "must be AVG for a global pool");
             }
+            AddSimple(Kind::kGlobalAvgPool, "", f);
             shape_ = {shape_[0], 1, 1};
             plan_.layers.back().out_shape = shape_;
             break;

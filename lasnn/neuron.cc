@@ -37,14 +37,25 @@ void CheckNeuronArgs(const at::Tensor& input, const NeuronOptions& options, cons
 
 // ---------------------------------------------------------------------------------------------
 // CPU kernels. The B*... elements of one timestep are split among threads; each thread walks its
-// elements in blocks of kBlock, keeping the block's membrane (forward) or membrane gradient
-// (backward) in a local array while it steps through t, so the inner loops are contiguous and
-// vectorisable and no per-step tensor is allocated. Forward saves only the tensor it read (the
-// input, which the caller usually holds anyway); backward recomputes the block's h[0..T) into a
-// small per-thread buffer and then walks t backwards.
+// elements in blocks, keeping the block's membrane (forward) or membrane gradient (backward) in a
+// local array while it steps through t, so the inner loops are contiguous and vectorisable and no
+// per-step tensor is allocated. Forward saves only the tensor it read (the input: in a network
+// that costs the same as saving h, and nothing when the caller keeps the input alive anyway);
+// backward recomputes the block's h[0..T) into a small per-thread buffer, then walks t backwards.
+//
+// Forward walks blocks of kForwardBlock elements (long contiguous runs per step keep the hardware
+// prefetchers streaming); backward sizes its blocks so that the recomputed h[0..T) of one block
+// (T * block elements) stays within about 256 KiB of L2. Non-temporal stores were tried for the
+// large outputs and were slower here.
+constexpr int64_t kForwardBlock = 8192;
+constexpr int64_t kBackwardBufferBytes = 256 * 1024;
+constexpr int64_t kGrain = 2048;
 
-constexpr int64_t kBlock = 512;
-constexpr int64_t kGrain = 4 * kBlock;
+template <typename scalar_t>
+int64_t BackwardBlockSize(int64_t steps) {
+  const int64_t block = kBackwardBufferBytes / static_cast<int64_t>(sizeof(scalar_t)) / steps;
+  return std::clamp<int64_t>(block / 64 * 64, 64, kForwardBlock);
+}
 
 template <typename scalar_t>
 struct CpuParams {
@@ -93,26 +104,29 @@ template <typename scalar_t, ResetMode kReset>
 void ForwardCpuKernel(const scalar_t* input, int64_t input_stride, scalar_t* spikes, int64_t steps,
                       int64_t n, const CpuParams<scalar_t>& p) {
   at::parallel_for(0, n, kGrain, [&](int64_t begin, int64_t end) {
-    alignas(64) scalar_t u[kBlock];
-    for (int64_t b0 = begin; b0 < end; b0 += kBlock) {
+    const int64_t max_len = std::min(kForwardBlock, end - begin);
+    std::vector<scalar_t> u(max_len);
+    for (int64_t b0 = begin; b0 < end; b0 += kForwardBlock) {
       ForwardBlock<scalar_t, kReset, /*kWriteSpikes=*/true, /*kWriteH=*/false>(
-          input + b0, input_stride, spikes + b0, n, nullptr, 0, steps, std::min(kBlock, end - b0),
-          p, u);
+          input + b0, input_stride, spikes + b0, n, nullptr, 0, steps,
+          std::min(kForwardBlock, end - b0), p, u.data());
     }
   });
 }
 
-// Backward over one block: h holds the block's h[t] at stride kBlock; gu is scratch.
+// Backward over one block of `len` elements: h_all holds the block's h[t] at stride h_stride;
+// gu is scratch.
 template <typename scalar_t, Surrogate kSurrogate, ResetMode kReset, bool kDetach>
-void BackwardBlock(const scalar_t* __restrict__ h_all, const scalar_t* __restrict__ grad_out,
-                   scalar_t* __restrict__ grad_in, int64_t steps, int64_t n, int64_t len,
-                   const CpuParams<scalar_t>& p, scalar_t* __restrict__ gu) {
+void BackwardStep(const scalar_t* __restrict__ h_all, int64_t h_stride,
+                  const scalar_t* __restrict__ grad_out, scalar_t* __restrict__ grad_in,
+                  int64_t steps, int64_t n, int64_t len, const CpuParams<scalar_t>& p,
+                  scalar_t* __restrict__ gu) {
   const scalar_t decay = p.decay;
   const scalar_t threshold = p.threshold;
   const scalar_t width = p.width;
   std::fill(gu, gu + len, scalar_t(0));  // dL/du[T] = 0
   for (int64_t t = steps - 1; t >= 0; --t) {
-    const scalar_t* __restrict__ h_t = h_all + t * kBlock;
+    const scalar_t* __restrict__ h_t = h_all + t * h_stride;
     const scalar_t* __restrict__ gs_t = grad_out + t * n;
     scalar_t* __restrict__ gi_t = grad_in + t * n;
     for (int64_t j = 0; j < len; ++j) {
@@ -139,15 +153,17 @@ void BackwardBlock(const scalar_t* __restrict__ h_all, const scalar_t* __restric
 template <typename scalar_t, Surrogate kSurrogate, ResetMode kReset, bool kDetach>
 void BackwardCpuKernel(const scalar_t* input, int64_t input_stride, const scalar_t* grad_out,
                        scalar_t* grad_in, int64_t steps, int64_t n, const CpuParams<scalar_t>& p) {
+  const int64_t block = BackwardBlockSize<scalar_t>(steps);
   at::parallel_for(0, n, kGrain, [&](int64_t begin, int64_t end) {
-    std::vector<scalar_t> h(steps * kBlock);
-    alignas(64) scalar_t scratch[kBlock];
-    for (int64_t b0 = begin; b0 < end; b0 += kBlock) {
-      const int64_t len = std::min(kBlock, end - b0);
+    const int64_t max_len = std::min(block, end - begin);
+    std::vector<scalar_t> h(steps * max_len);
+    std::vector<scalar_t> scratch(max_len);
+    for (int64_t b0 = begin; b0 < end; b0 += block) {
+      const int64_t len = std::min(block, end - b0);
       ForwardBlock<scalar_t, kReset, /*kWriteSpikes=*/false, /*kWriteH=*/true>(
-          input + b0, input_stride, nullptr, 0, h.data(), kBlock, steps, len, p, scratch);
-      BackwardBlock<scalar_t, kSurrogate, kReset, kDetach>(h.data(), grad_out + b0, grad_in + b0,
-                                                           steps, n, len, p, scratch);
+          input + b0, input_stride, nullptr, 0, h.data(), max_len, steps, len, p, scratch.data());
+      BackwardStep<scalar_t, kSurrogate, kReset, kDetach>(
+          h.data(), max_len, grad_out + b0, grad_in + b0, steps, n, len, p, scratch.data());
     }
   });
 }

@@ -1,7 +1,8 @@
 // Microbenchmarks of the multi-step neuron (neuron.h): the fused autograd function against the
 // op-by-op autograd reference, forward only (no grad) and forward + backward, for
 // T in {1, 2, 4, 8, 16} on one layer of the small CNN at batch 64: [T, 64, 32, 28, 28] float32,
-// LIF defaults (decay 0.5, threshold 1, hard reset, triangle surrogate), 2 intra-op threads.
+// LIF defaults (decay 0.5, threshold 1, hard reset, triangle surrogate), 2 intra-op threads (and
+// T = 8 on one thread).
 //
 // Memory counters (forward + backward benchmarks) come from a counting wrapper around LibTorch's
 // CPU allocator, so they are bytes of live CPU tensor storage (not allocator overhead or RSS),
@@ -13,10 +14,11 @@
 //              the leaf's gradient, the same for every variant),
 //   input_MiB: the size of one [T, 64, 32, 28, 28] float32 tensor, for scale.
 // Run: bazel run //lasnn:neuron_benchmark  (the .bazelrc builds with -c opt). The binary links
-// jemalloc. With its default settings, freed tensors above 8 MiB go back to the kernel at once, so
-// every large output is page-faulted in again (this costs the fused neuron about 3x at T=8); to
-// measure without that, keep freed pages: MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1.
-// On a shared machine, read the "min" rows of --benchmark_repetitions=N.
+// jemalloc with the training binaries' settings (//lasnn:jemalloc_config: freed pages are kept for
+// reuse). With jemalloc's defaults (MALLOC_CONF=dirty_decay_ms:10000 overrides them back), freed
+// large tensors return to the kernel and every large output is page-faulted in again, which costs
+// the fused neuron about 3x at T=8. On a shared machine, read the "min" rows of
+// --benchmark_repetitions=N.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
@@ -72,14 +74,14 @@ class CountingCpuAllocator final : public c10::Allocator {
   mutable std::atomic<int64_t> peak_{0};
 };
 
-// Installs the counting allocator and the thread count once.
-CountingCpuAllocator& Setup() {
+// Installs the counting allocator (once) and sets the intra-op thread count.
+CountingCpuAllocator& Setup(int64_t threads) {
   static CountingCpuAllocator* allocator = [] {
     auto* a = new CountingCpuAllocator(c10::GetDefaultCPUAllocator());
     c10::SetCPUAllocator(a, /*priority=*/100);
-    at::set_num_threads(2);
     return a;
   }();
+  at::set_num_threads(static_cast<int>(threads));
   return *allocator;
 }
 
@@ -93,7 +95,7 @@ at::Tensor LayerInput(int64_t steps, uint64_t seed) {
 using NeuronFn = at::Tensor (*)(const at::Tensor&, const NeuronOptions&);
 
 void Forward(benchmark::State& state, NeuronFn fn) {
-  Setup();
+  Setup(state.range(1));
   const int64_t steps = state.range(0);
   const at::Tensor input = LayerInput(steps, 1);
   const NeuronOptions options;
@@ -114,7 +116,7 @@ struct MemoryFigures {
 };
 
 MemoryFigures MeasureMemory(NeuronFn fn, int64_t steps) {
-  CountingCpuAllocator& allocator = Setup();
+  CountingCpuAllocator& allocator = Setup(at::get_num_threads());
   const at::Tensor leaf = LayerInput(steps, 1).requires_grad_(true);
   const at::Tensor upstream = LayerInput(steps, 2);
   const NeuronOptions options;
@@ -133,7 +135,7 @@ MemoryFigures MeasureMemory(NeuronFn fn, int64_t steps) {
 }
 
 void ForwardBackward(benchmark::State& state, NeuronFn fn) {
-  Setup();
+  Setup(state.range(1));
   const int64_t steps = state.range(0);
   at::Tensor input = LayerInput(steps, 1).requires_grad_(true);
   const at::Tensor upstream = LayerInput(steps, 2);
@@ -164,13 +166,18 @@ void BM_TensorOpsForwardBackward(benchmark::State& state) {
 
 double Min(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
 
+// Arguments: {T, intra-op threads}. T in {1, 2, 4, 8, 16} with 2 threads, plus T = 8 with one
+// thread: on a machine shared with other jobs, per-op parallel regions (the reference runs dozens
+// per call) wait for a second core, so the 1-thread row is the contention-robust comparison.
 #define LASNN_NEURON_BENCHMARK(fn)    \
   BENCHMARK(fn)                       \
-      ->Arg(1)                        \
-      ->Arg(2)                        \
-      ->Arg(4)                        \
-      ->Arg(8)                        \
-      ->Arg(16)                       \
+      ->ArgNames({"T", "threads"})    \
+      ->Args({1, 2})                  \
+      ->Args({2, 2})                  \
+      ->Args({4, 2})                  \
+      ->Args({8, 2})                  \
+      ->Args({16, 2})                 \
+      ->Args({8, 1})                  \
       ->Unit(benchmark::kMillisecond) \
       ->UseRealTime()                 \
       ->ComputeStatistics("min", Min)

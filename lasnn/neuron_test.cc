@@ -6,6 +6,7 @@
 #include <torch/cuda.h>
 
 #include <cmath>
+#include <functional>
 #include <string>
 #include <tuple>
 #include <vector>

@@ -149,14 +149,10 @@ absl::StatusOr<ModelSpec> PresetModelSpec(absl::string_view name, const PresetOp
           ->set_out_features(options.num_classes);
     }
   }
-  if (options.width_multiplier != 1.0) {
-    spec.set_width_multiplier(options.width_multiplier);
-    // A stated in_features holds only at width 1.
-    for (Layer& layer : *spec.mutable_layers()) {
-      if (layer.has_linear()) layer.mutable_linear()->clear_in_features();
-    }
-  }
-  if (options.height > 0 || options.width > 0 || options.channels > 0) {
+  if (options.width_multiplier != 1.0) spec.set_width_multiplier(options.width_multiplier);
+  // A stated in_features holds only for the preset's own input shape and width.
+  if (options.width_multiplier != 1.0 || options.height > 0 || options.width > 0 ||
+      options.channels > 0) {
     for (Layer& layer : *spec.mutable_layers()) {
       if (layer.has_linear()) layer.mutable_linear()->clear_in_features();
     }
