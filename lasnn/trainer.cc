@@ -147,6 +147,22 @@ bool EpochFromCsv(absl::string_view line, EpochMetrics* m) {
          absl::SimpleAtod(f[10], &m->images_per_second) && absl::SimpleAtod(f[11], &m->seconds);
 }
 
+// Means of the accumulated [loss, ce, kd, feature, correct] sums over `steps` steps and `images`
+// images, for 0-based `epoch`.
+EpochMetrics MetricsFromSums(int64_t epoch, double lr, const double* sums, int64_t steps,
+                             int64_t images) {
+  const double n = static_cast<double>(std::max<int64_t>(1, steps));
+  EpochMetrics m;
+  m.epoch = epoch + 1;
+  m.lr = lr;
+  m.loss = sums[0] / n;
+  m.ce = sums[1] / n;
+  m.kd = sums[2] / n;
+  m.feature = sums[3] / n;
+  m.train_accuracy = sums[4] / static_cast<double>(std::max<int64_t>(1, images));
+  return m;
+}
+
 // Appends lines to run_dir/metrics.csv, one per event, flushed as written.
 class MetricsLog {
  public:
@@ -472,22 +488,14 @@ absl::StatusOr<TrainOutcome> Loop::Run(const datasets::Dataset& train,
         const double ips = elapsed > 0 ? window_images / elapsed : 0;
         const double per_step = Seconds(run_start, now) / static_cast<double>(steps_this_run);
         const double eta = per_step * static_cast<double>(total_steps - state.step);
-        const double n = static_cast<double>(window_steps);
+        EpochMetrics m = MetricsFromSums(epoch, lr, v, window_steps, window_images);
+        m.images_per_second = ips;
+        m.seconds = Seconds(run_start, now);
         Progress(absl::StrFormat(
             "epoch %d/%d step %d/%d loss %.4f (ce %.4f kd %.4f feat %.4f) acc %.2f%% lr %.4g "
             "%.0f img/s ETA %s",
-            epoch + 1, t_.epochs(), b + 1, steps_per_epoch_, v[0] / n, v[1] / n, v[2] / n,
-            v[3] / n, 100.0 * v[4] / window_images, lr, ips, FormatDuration(eta)));
-        EpochMetrics m;
-        m.epoch = epoch + 1;
-        m.lr = lr;
-        m.loss = v[0] / n;
-        m.ce = v[1] / n;
-        m.kd = v[2] / n;
-        m.feature = v[3] / n;
-        m.train_accuracy = v[4] / window_images;
-        m.images_per_second = ips;
-        m.seconds = Seconds(run_start, now);
+            epoch + 1, t_.epochs(), b + 1, steps_per_epoch_, m.loss, m.ce, m.kd, m.feature,
+            100.0 * m.train_accuracy, lr, ips, FormatDuration(eta)));
         LASNN_RETURN_IF_ERROR(log->Write(EpochToCsv("step", m, state.step, "")));
         epoch_sums += window_sums;
         window_sums.zero_();
@@ -508,14 +516,7 @@ absl::StatusOr<TrainOutcome> Loop::Run(const datasets::Dataset& train,
     const double epoch_seconds = Seconds(epoch_start, Clock::now());
     at::Tensor e = epoch_sums.cpu();
     const double* v = e.data_ptr<double>();
-    EpochMetrics m;
-    m.epoch = epoch + 1;
-    m.lr = lr;
-    m.loss = v[0] / steps_per_epoch_;
-    m.ce = v[1] / steps_per_epoch_;
-    m.kd = v[2] / steps_per_epoch_;
-    m.feature = v[3] / steps_per_epoch_;
-    m.train_accuracy = v[4] / static_cast<double>(epoch_images);
+    EpochMetrics m = MetricsFromSums(epoch, lr, v, steps_per_epoch_, epoch_images);
     m.images_per_second = epoch_images / std::max(1e-9, epoch_seconds);
     m.seconds = epoch_seconds;
     if (holdout.images.defined() && holdout.images.size(0) > 0) {
