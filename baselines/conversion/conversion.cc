@@ -1,0 +1,327 @@
+#include "baselines/conversion/conversion.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "util/status_macros.h"
+#include "util/torch_status.h"
+
+namespace lasnn::conversion {
+namespace {
+
+using PKind = PlannedLayer::Kind;
+using FKind = FoldedLayer::Kind;
+
+constexpr double kBnEps = 1e-5;  // torch::nn::BatchNorm2d's default, used by lasnn/model.cc
+
+// Threshold reshaped to broadcast over a [B, C, ...] current.
+at::Tensor Broadcastable(const at::Tensor& theta, const at::Tensor& current) {
+  if (theta.dim() == 0) return theta;
+  std::vector<int64_t> shape(current.dim(), 1);
+  shape[1] = theta.numel();
+  return theta.view(shape);
+}
+
+at::Tensor ApplyLinearLayer(const FoldedLayer& l, const at::Tensor& x) {
+  switch (l.kind) {
+    case FKind::kConv:
+      return at::conv2d(x, l.weight, l.bias, {l.stride, l.stride}, {l.padding, l.padding});
+    case FKind::kLinear:
+      return at::linear(x, l.weight, l.bias);
+    case FKind::kAvgPool:
+      return at::avg_pool2d(x, {l.kernel_size, l.kernel_size}, {l.stride, l.stride},
+                            {l.padding, l.padding});
+    case FKind::kGlobalAvgPool:
+      return at::adaptive_avg_pool2d(x, {1, 1});
+    case FKind::kFlatten:
+      return x.flatten(1);
+    case FKind::kRelu:
+      return at::relu(x);
+  }
+  return x;
+}
+
+// Runs `ann` on x and calls on_activation(index, pre_activation) for every ReLU, stopping after
+// activation `stop_after` (-1: run to the end). Returns the final tensor.
+template <typename Fn>
+at::Tensor RunAnn(const FoldedAnn& ann, at::Tensor x, int stop_after, Fn on_activation) {
+  int k = 0;
+  for (const FoldedLayer& l : ann.layers) {
+    if (l.kind == FKind::kRelu) {
+      on_activation(k, x);
+      x = at::relu(x);
+      if (k == stop_after) return x;
+      ++k;
+    } else {
+      x = ApplyLinearLayer(l, x);
+    }
+  }
+  return x;
+}
+
+// The k-th smallest value (nearest-rank percentile: k = ceil(p / 100 * n)) along dim 1 of
+// [rows, n], or of all values when rows is absent.
+at::Tensor NearestRankPercentile(const at::Tensor& values, double percentile) {
+  const int64_t n = values.size(-1);
+  int64_t k = static_cast<int64_t>(std::ceil(percentile / 100.0 * static_cast<double>(n)));
+  k = std::clamp<int64_t>(k, 1, n);
+  return std::get<0>(values.kthvalue(k, /*dim=*/-1));
+}
+
+}  // namespace
+
+absl::StatusOr<FoldedAnn> FoldBatchNorm(const Model& ann) {
+  if (ann->mode() != Mode::kAnn) {
+    return absl::InvalidArgumentError("FoldBatchNorm expects the ANN twin (Mode::kAnn)");
+  }
+  std::map<std::string, at::Tensor> t;
+  for (const auto& p : ann->named_parameters(/*recurse=*/true)) t[p.key()] = p.value().detach();
+  for (const auto& b : ann->named_buffers(/*recurse=*/true)) t[b.key()] = b.value().detach();
+  const ModelPlan& plan = ann->plan();
+  FoldedAnn out;
+  out.num_classes = plan.num_classes;
+  out.input_shape = plan.input_shape;
+  torch::NoGradGuard no_grad;
+  for (const PlannedLayer& l : plan.layers) {
+    FoldedLayer f;
+    f.name = l.name;
+    switch (l.kind) {
+      case PKind::kConv: {
+        f.kind = FKind::kConv;
+        f.stride = l.stride;
+        f.padding = l.padding;
+        f.kernel_size = l.kernel_size;
+        at::Tensor w = t.at(l.name + ".conv.weight").clone();
+        at::Tensor b = t.count(l.name + ".conv.bias") ? t.at(l.name + ".conv.bias").clone()
+                                                     : at::zeros({w.size(0)}, w.options());
+        if (l.batch_norm) {
+          at::Tensor scale = t.at(l.name + ".bn.weight") /
+                             (t.at(l.name + ".bn.running_var") + kBnEps).sqrt();  // [O]
+          w = w * scale.view({-1, 1, 1, 1});
+          b = (b - t.at(l.name + ".bn.running_mean")) * scale + t.at(l.name + ".bn.bias");
+        }
+        f.weight = w.contiguous();
+        f.bias = b.contiguous();
+        break;
+      }
+      case PKind::kLinear:
+        f.kind = FKind::kLinear;
+        f.weight = t.at(l.name + ".weight").clone();
+        f.bias = t.count(l.name + ".bias") ? t.at(l.name + ".bias").clone()
+                                           : at::zeros({f.weight.size(0)}, f.weight.options());
+        break;
+      case PKind::kActivation:
+        f.kind = FKind::kRelu;
+        ++out.num_activations;
+        break;
+      case PKind::kAvgPool:
+        f.kind = FKind::kAvgPool;
+        f.kernel_size = l.kernel_size;
+        f.stride = l.stride;
+        f.padding = l.padding;
+        break;
+      case PKind::kGlobalAvgPool:
+        f.kind = FKind::kGlobalAvgPool;
+        break;
+      case PKind::kFlatten:
+        f.kind = FKind::kFlatten;
+        break;
+      case PKind::kDropout:
+        continue;  // identity in eval mode
+      case PKind::kMaxPool:
+        return absl::InvalidArgumentError(absl::StrCat(
+            l.name, " (", l.source, "): max pooling cannot be converted to a rate-coded SNN "
+            "exactly; use average pooling (pool { kind: AVG }) for conversion baselines"));
+      case PKind::kBasicBlock:
+        return absl::InvalidArgumentError(absl::StrCat(
+            l.name, " (", l.source, "): residual blocks are not supported by the converter"));
+    }
+    out.layers.push_back(std::move(f));
+  }
+  if (out.num_activations == 0) {
+    return absl::InvalidArgumentError("the model has no activation layer to convert");
+  }
+  return out;
+}
+
+at::Tensor FoldedForward(const FoldedAnn& ann, const at::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  return RunAnn(ann, x, -1, [](int, const at::Tensor&) {});
+}
+
+at::Tensor IfStep(at::Tensor& u, const at::Tensor& current, const at::Tensor& theta,
+                  bool reset_by_subtraction) {
+  const at::Tensor th = Broadcastable(theta, current);
+  u.add_(current);
+  at::Tensor s = u.ge(th).to(u.scalar_type());
+  if (reset_by_subtraction) {
+    u.sub_(s * th);
+  } else {
+    u.mul_(1 - s);
+  }
+  return s * th;
+}
+
+absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& calibration,
+                                     const ConversionOptions& options) {
+  if (!(options.percentile > 0 && options.percentile <= 100)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("percentile must be in (0, 100], got ", options.percentile));
+  }
+  if (options.batch_size < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch_size must be >= 1, got ", options.batch_size));
+  }
+  if (!(options.init_membrane >= 0 && options.init_membrane < 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("init_membrane must be in [0, 1), got ", options.init_membrane));
+  }
+  if (options.spike_norm_timesteps < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("spike_norm_timesteps must be >= 1, got ",
+                                                   options.spike_norm_timesteps));
+  }
+  if (calibration.dim() != 4 || calibration.size(0) < 1) {
+    return absl::InvalidArgumentError("calibration images must be a non-empty [N, C, H, W]");
+  }
+  ConvertedSnn snn;
+  snn.ann = ann;
+  snn.reset_by_subtraction = options.reset_by_subtraction;
+  snn.init_membrane = options.init_membrane;
+  const int64_t n = calibration.size(0);
+  absl::Status status = TorchCall("conversion", [&] {
+    torch::NoGradGuard no_grad;
+    if (options.normalisation == Normalisation::kSpikeNorm) {
+      // Layer by layer: simulate with the earlier thresholds fixed and record the largest input
+      // current reaching activation k.
+      for (int k = 0; k < ann.num_activations; ++k) {
+        double max_current = 0.0;
+        for (int64_t start = 0; start < n; start += options.batch_size) {
+          at::Tensor x0 = calibration.narrow(0, start, std::min(options.batch_size, n - start));
+          std::vector<at::Tensor> u(k);
+          for (int64_t t = 0; t < options.spike_norm_timesteps; ++t) {
+            at::Tensor x = x0;
+            int a = 0;
+            for (const FoldedLayer& l : ann.layers) {
+              if (l.kind != FKind::kRelu) {
+                x = ApplyLinearLayer(l, x);
+                continue;
+              }
+              if (a == k) {
+                max_current = std::max(max_current, x.max().item<double>());
+                break;
+              }
+              if (!u[a].defined()) {
+                u[a] = at::zeros_like(x) + Broadcastable(snn.thresholds[a], x) * options.init_membrane;
+              }
+              x = IfStep(u[a], x, snn.thresholds[a], options.reset_by_subtraction);
+              ++a;
+            }
+          }
+        }
+        snn.thresholds.push_back(at::scalar_tensor(std::max(max_current, 1e-6), at::kFloat));
+      }
+      return;
+    }
+    // Activation statistics of the ANN on the calibration set.
+    std::vector<std::vector<at::Tensor>> acts(ann.num_activations);
+    for (int64_t start = 0; start < n; start += options.batch_size) {
+      at::Tensor x = calibration.narrow(0, start, std::min(options.batch_size, n - start));
+      RunAnn(ann, x, -1, [&](int k, const at::Tensor& pre) { acts[k].push_back(at::relu(pre)); });
+    }
+    for (int k = 0; k < ann.num_activations; ++k) {
+      at::Tensor a = at::cat(acts[k], 0);  // [N, C, ...]
+      acts[k].clear();
+      at::Tensor theta;
+      switch (options.normalisation) {
+        case Normalisation::kMax:
+          theta = a.max();
+          break;
+        case Normalisation::kRobust:
+          theta = NearestRankPercentile(a.flatten(), options.percentile);
+          break;
+        case Normalisation::kRobustPerChannel:
+          theta = NearestRankPercentile(a.transpose(0, 1).reshape({a.size(1), -1}),
+                                        options.percentile);  // [C]
+          break;
+        case Normalisation::kSpikeNorm:
+          break;
+      }
+      snn.thresholds.push_back(theta.clamp_min(1e-6).to(at::kFloat).contiguous());
+    }
+  });
+  LASNN_RETURN_IF_ERROR(status);
+  return snn;
+}
+
+SimulationResult Simulate(const ConvertedSnn& snn, const at::Tensor& images,
+                          const at::Tensor& labels, int64_t timesteps, int64_t batch_size) {
+  TORCH_CHECK(timesteps >= 1 && batch_size >= 1, "Simulate: timesteps and batch_size must be >= 1");
+  torch::NoGradGuard no_grad;
+  const FoldedAnn& ann = snn.ann;
+  const int64_t n = images.size(0);
+  at::Tensor correct = at::zeros({timesteps}, at::kLong);
+  std::vector<double> spikes(ann.num_activations, 0.0);
+  std::vector<double> neurons(ann.num_activations, 0.0);
+  // Layers before the first activation see a constant input: run them once per batch.
+  size_t first_act = 0;
+  while (first_act < ann.layers.size() && ann.layers[first_act].kind != FKind::kRelu) ++first_act;
+  for (int64_t start = 0; start < n; start += batch_size) {
+    const int64_t b = std::min(batch_size, n - start);
+    at::Tensor x0 = images.narrow(0, start, b);
+    for (size_t i = 0; i < first_act; ++i) x0 = ApplyLinearLayer(ann.layers[i], x0);
+    const at::Tensor y = labels.narrow(0, start, b);
+    std::vector<at::Tensor> u(ann.num_activations);
+    std::vector<at::Tensor> counts(ann.num_activations);
+    at::Tensor sum_logits;
+    for (int64_t t = 0; t < timesteps; ++t) {
+      at::Tensor x = x0;
+      int a = 0;
+      for (size_t i = first_act; i < ann.layers.size(); ++i) {
+        const FoldedLayer& l = ann.layers[i];
+        if (l.kind != FKind::kRelu) {
+          x = ApplyLinearLayer(l, x);
+          continue;
+        }
+        const at::Tensor& theta = snn.thresholds[a];
+        if (!u[a].defined()) {
+          u[a] = at::zeros_like(x) + Broadcastable(theta, x) * snn.init_membrane;
+          counts[a] = at::zeros({}, at::kDouble);
+          neurons[a] += static_cast<double>(x.numel()) * timesteps;
+        }
+        x = IfStep(u[a], x, theta, snn.reset_by_subtraction);
+        counts[a] += x.ne(0).sum();
+        ++a;
+      }
+      sum_logits = sum_logits.defined() ? sum_logits + x : x.clone();
+      correct[t] += sum_logits.argmax(1).eq(y).sum();
+    }
+    for (int k = 0; k < ann.num_activations; ++k) {
+      if (counts[k].defined()) spikes[k] += counts[k].item<double>();
+    }
+  }
+  SimulationResult r;
+  r.num_samples = n;
+  for (int64_t t = 0; t < timesteps; ++t) {
+    r.accuracy_at_t.push_back(static_cast<double>(correct[t].item<int64_t>()) /
+                              static_cast<double>(std::max<int64_t>(1, n)));
+  }
+  for (int k = 0; k < ann.num_activations; ++k) {
+    r.firing_rates.push_back(neurons[k] > 0 ? spikes[k] / neurons[k] : 0.0);
+  }
+  return r;
+}
+
+int64_t FirstTimestepWithin(const std::vector<double>& accuracy_at_t, double reference,
+                            double gap) {
+  for (size_t t = 0; t < accuracy_at_t.size(); ++t) {
+    if (accuracy_at_t[t] >= reference - gap) return static_cast<int64_t>(t) + 1;
+  }
+  return -1;
+}
+
+}  // namespace lasnn::conversion
