@@ -258,50 +258,66 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
   return snn;
 }
 
+BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
+                              int64_t timesteps) {
+  TORCH_CHECK(timesteps >= 1, "SimulateBatch: timesteps must be >= 1");
+  torch::NoGradGuard no_grad;
+  const FoldedAnn& ann = snn.ann;
+  // Layers before the first activation see a constant input: run them once.
+  size_t first_act = 0;
+  while (first_act < ann.layers.size() && ann.layers[first_act].kind != FKind::kRelu) ++first_act;
+  at::Tensor x0 = images;
+  for (size_t i = 0; i < first_act; ++i) x0 = ApplyLinearLayer(ann.layers[i], x0);
+  BatchSimulation out;
+  out.spike_counts.assign(ann.num_activations, 0.0);
+  out.neuron_steps.assign(ann.num_activations, 0.0);
+  std::vector<at::Tensor> u(ann.num_activations);
+  std::vector<at::Tensor> counts(ann.num_activations);
+  std::vector<at::Tensor> cumulative;
+  at::Tensor sum_logits;
+  for (int64_t t = 0; t < timesteps; ++t) {
+    at::Tensor x = x0;
+    int a = 0;
+    for (size_t i = first_act; i < ann.layers.size(); ++i) {
+      const FoldedLayer& l = ann.layers[i];
+      if (l.kind != FKind::kRelu) {
+        x = ApplyLinearLayer(l, x);
+        continue;
+      }
+      const at::Tensor& theta = snn.thresholds[a];
+      if (!u[a].defined()) {
+        u[a] = at::zeros_like(x) + Broadcastable(theta, x) * snn.init_membrane;
+        counts[a] = at::zeros({}, at::kDouble);
+        out.neuron_steps[a] = static_cast<double>(x.numel()) * static_cast<double>(timesteps);
+      }
+      x = IfStep(u[a], x, theta, snn.reset_by_subtraction);
+      counts[a] += x.ne(0).sum();
+      ++a;
+    }
+    sum_logits = sum_logits.defined() ? sum_logits + x : x.clone();
+    cumulative.push_back(sum_logits / static_cast<double>(t + 1));
+  }
+  out.cumulative_logits = at::stack(cumulative);  // [T, B, K]
+  for (int k = 0; k < ann.num_activations; ++k) {
+    if (counts[k].defined()) out.spike_counts[k] = counts[k].item<double>();
+  }
+  return out;
+}
+
 SimulationResult Simulate(const ConvertedSnn& snn, const at::Tensor& images,
                           const at::Tensor& labels, int64_t timesteps, int64_t batch_size) {
   TORCH_CHECK(timesteps >= 1 && batch_size >= 1, "Simulate: timesteps and batch_size must be >= 1");
-  torch::NoGradGuard no_grad;
-  const FoldedAnn& ann = snn.ann;
   const int64_t n = images.size(0);
+  const int num_act = snn.ann.num_activations;
   at::Tensor correct = at::zeros({timesteps}, at::kLong);
-  std::vector<double> spikes(ann.num_activations, 0.0);
-  std::vector<double> neurons(ann.num_activations, 0.0);
-  // Layers before the first activation see a constant input: run them once per batch.
-  size_t first_act = 0;
-  while (first_act < ann.layers.size() && ann.layers[first_act].kind != FKind::kRelu) ++first_act;
+  std::vector<double> spikes(num_act, 0.0), neurons(num_act, 0.0);
   for (int64_t start = 0; start < n; start += batch_size) {
     const int64_t b = std::min(batch_size, n - start);
-    at::Tensor x0 = images.narrow(0, start, b);
-    for (size_t i = 0; i < first_act; ++i) x0 = ApplyLinearLayer(ann.layers[i], x0);
-    const at::Tensor y = labels.narrow(0, start, b);
-    std::vector<at::Tensor> u(ann.num_activations);
-    std::vector<at::Tensor> counts(ann.num_activations);
-    at::Tensor sum_logits;
-    for (int64_t t = 0; t < timesteps; ++t) {
-      at::Tensor x = x0;
-      int a = 0;
-      for (size_t i = first_act; i < ann.layers.size(); ++i) {
-        const FoldedLayer& l = ann.layers[i];
-        if (l.kind != FKind::kRelu) {
-          x = ApplyLinearLayer(l, x);
-          continue;
-        }
-        const at::Tensor& theta = snn.thresholds[a];
-        if (!u[a].defined()) {
-          u[a] = at::zeros_like(x) + Broadcastable(theta, x) * snn.init_membrane;
-          counts[a] = at::zeros({}, at::kDouble);
-          neurons[a] += static_cast<double>(x.numel()) * timesteps;
-        }
-        x = IfStep(u[a], x, theta, snn.reset_by_subtraction);
-        counts[a] += x.ne(0).sum();
-        ++a;
-      }
-      sum_logits = sum_logits.defined() ? sum_logits + x : x.clone();
-      correct[t] += sum_logits.argmax(1).eq(y).sum();
-    }
-    for (int k = 0; k < ann.num_activations; ++k) {
-      if (counts[k].defined()) spikes[k] += counts[k].item<double>();
+    BatchSimulation s = SimulateBatch(snn, images.narrow(0, start, b), timesteps);
+    correct += s.cumulative_logits.argmax(2).eq(labels.narrow(0, start, b).unsqueeze(0)).sum(1);
+    for (int k = 0; k < num_act; ++k) {
+      spikes[k] += s.spike_counts[k];
+      neurons[k] += s.neuron_steps[k];
     }
   }
   SimulationResult r;
@@ -310,7 +326,7 @@ SimulationResult Simulate(const ConvertedSnn& snn, const at::Tensor& images,
     r.accuracy_at_t.push_back(static_cast<double>(correct[t].item<int64_t>()) /
                               static_cast<double>(std::max<int64_t>(1, n)));
   }
-  for (int k = 0; k < ann.num_activations; ++k) {
+  for (int k = 0; k < num_act; ++k) {
     r.firing_rates.push_back(neurons[k] > 0 ? spikes[k] / neurons[k] : 0.0);
   }
   return r;

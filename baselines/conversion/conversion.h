@@ -89,6 +89,16 @@ struct SimulationResult {
   int64_t num_samples = 0;
 };
 
+struct BatchSimulation {
+  at::Tensor cumulative_logits;     // [T, B, K]: entry t-1 = mean of the output over steps 1..t
+  std::vector<double> spike_counts;  // per activation layer
+  std::vector<double> neuron_steps;  // per activation layer: neurons * T
+};
+
+// Simulates one batch (normalised float [B, C, H, W], direct encoding) for T steps.
+BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
+                              int64_t timesteps);
+
 // Simulates the SNN step by step for T steps on `images` (normalised float [N, C, H, W]) with the
 // image as the input current at every step (direct encoding); state per layer is kept for one
 // batch at a time, so memory does not grow with T.

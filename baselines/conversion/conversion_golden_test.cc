@@ -1,0 +1,120 @@
+// Folding, normalisation and IF simulation of a tiny net against values computed by PyTorch
+// (testdata/make_conversion_goldens.py).
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <cmath>
+#include <map>
+#include <vector>
+
+#include "baselines/conversion/conversion.h"
+#include "gtest/gtest.h"
+#include "lasnn/model_spec.h"
+
+namespace lasnn::conversion {
+namespace {
+
+#include "baselines/conversion/testdata/conversion_goldens.inc"
+
+at::Tensor Pattern(std::vector<int64_t> shape, double offset, double scale, double shift = 0) {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  at::Tensor t = at::empty({n}, at::kDouble);
+  double* p = t.data_ptr<double>();
+  for (int64_t i = 0; i < n; ++i) p[i] = shift + scale * std::sin(0.37 * i + offset);
+  return t.reshape(shape);
+}
+
+void ExpectClose(const at::Tensor& got, const double* want, double tol) {
+  at::Tensor g = got.contiguous().to(at::kDouble).flatten();
+  const double* p = g.data_ptr<double>();
+  for (int64_t i = 0; i < g.numel(); ++i) EXPECT_NEAR(p[i], want[i], tol) << "index " << i;
+}
+
+class ConversionGoldenTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto spec = ParseModelSpecText(R"pb(
+      name: "golden"
+      input { channels: 1 height: 4 width: 4 }
+      num_classes: 3
+      layers { conv { out_channels: 2 } }
+      layers { activation {} }
+      layers { pool { kind: AVG kernel_size: 2 } }
+      layers { flatten {} }
+      layers { linear { out_features: 3 } }
+    )pb");
+    ASSERT_TRUE(spec.ok()) << spec.status();
+    auto model = BuildModel(*spec, Mode::kAnn);
+    ASSERT_TRUE(model.ok()) << model.status();
+    model_ = *model;
+    model_->to(at::kDouble);
+    model_->eval();
+    std::map<std::string, at::Tensor> values = {
+        {"layer0.conv.weight", Pattern({2, 1, 3, 3}, 0.1, 0.8)},
+        {"layer0.bn.weight", Pattern({2}, 0.7, 0.3, 1.0)},
+        {"layer0.bn.bias", Pattern({2}, 1.9, 0.2)},
+        {"layer0.bn.running_mean", Pattern({2}, 2.3, 0.3)},
+        {"layer0.bn.running_var", Pattern({2}, 0.4, 0.25, 0.75)},
+        {"layer4.weight", Pattern({3, 8}, 1.1, 0.6)},
+        {"layer4.bias", Pattern({3}, 0.9, 0.1)},
+    };
+    torch::NoGradGuard no_grad;
+    int set = 0;
+    for (auto& p : model_->named_parameters()) {
+      if (values.count(p.key())) p.value().copy_(values[p.key()]), ++set;
+    }
+    for (auto& b : model_->named_buffers()) {
+      if (values.count(b.key())) b.value().copy_(values[b.key()]), ++set;
+    }
+    ASSERT_EQ(set, 7);
+    x_ = Pattern({6, 1, 4, 4}, 0.3, 1.5);
+  }
+
+  Model model_{nullptr};
+  at::Tensor x_;
+};
+
+TEST_F(ConversionGoldenTest, FoldingMatchesPyTorch) {
+  auto folded = FoldBatchNorm(model_);
+  ASSERT_TRUE(folded.ok()) << folded.status();
+  ExpectClose(folded->layers[0].weight, kFoldedWeight, 1e-12);
+  ExpectClose(folded->layers[0].bias, kFoldedBias, 1e-12);
+  ExpectClose(FoldedForward(*folded, x_), kFoldedLogits, 1e-12);
+}
+
+TEST_F(ConversionGoldenTest, NormalisationMatchesPyTorch) {
+  auto folded = FoldBatchNorm(model_);
+  ASSERT_TRUE(folded.ok());
+  ConversionOptions o;
+  o.normalisation = Normalisation::kMax;
+  auto snn = Convert(*folded, x_, o);
+  ASSERT_TRUE(snn.ok()) << snn.status();
+  EXPECT_NEAR(snn->thresholds[0].item<double>(), kThetaMax, 1e-6);
+  o.normalisation = Normalisation::kRobust;
+  o.percentile = 99;
+  snn = Convert(*folded, x_, o);
+  ASSERT_TRUE(snn.ok());
+  EXPECT_NEAR(snn->thresholds[0].item<double>(), kThetaP99, 1e-6);
+  o.normalisation = Normalisation::kRobustPerChannel;
+  o.percentile = 90;
+  snn = Convert(*folded, x_, o);
+  ASSERT_TRUE(snn.ok());
+  ExpectClose(snn->thresholds[0], kThetaP90PerChannel, 1e-6);
+}
+
+TEST_F(ConversionGoldenTest, IfSimulationMatchesPyTorch) {
+  auto folded = FoldBatchNorm(model_);
+  ASSERT_TRUE(folded.ok());
+  ConversionOptions o;
+  o.normalisation = Normalisation::kMax;
+  auto snn = Convert(*folded, x_, o);
+  ASSERT_TRUE(snn.ok());
+  snn->thresholds[0] = at::scalar_tensor(kThetaMax, at::kDouble);  // exact, as in the script
+  BatchSimulation s = SimulateBatch(*snn, x_, 8);
+  ASSERT_EQ(s.cumulative_logits.sizes(), (std::vector<int64_t>{8, 6, 3}));
+  ExpectClose(s.cumulative_logits, kCumulativeLogits, 1e-9);
+}
+
+}  // namespace
+}  // namespace lasnn::conversion
