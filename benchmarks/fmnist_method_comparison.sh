@@ -35,19 +35,23 @@ for seed in "${seeds[@]}"; do
     fi
     [[ -f "${dir}/checkpoint.pt" ]] && args+=(--resume)
     echo "== ${m} seed ${seed}: ${train} ${args[*]}" >&2
-    "${train}" "${args[@]}" 2> >(grep -E "done|error|diverged|collapsed" >&2)
+    # A diverged or collapsed run is reported as such (no number), and the sweep goes on.
+    if ! "${train}" "${args[@]}" 2> >(grep -E "done|error|diverged|collapsed" >&2); then
+      echo "== ${m} seed ${seed}: FAILED (see ${dir}/metrics.csv)" >&2
+    fi
   done
 done
-# Summary: mean and spread (min..max) over seeds of test accuracy at t = 1, 2, 4, 8.
+# Summary: mean and spread (min..max) over the seeds whose run finished of test accuracy at t = 1, 2, 4, 8.
 printf '%-16s %-22s %-22s %-22s %-22s\n' method t=1 t=2 t=4 t=8
 for m in "${methods[@]}"; do
   line=$(printf '%-16s' "${m}")
   for t in 1 2 4 8; do
     vals=$(for seed in "${seeds[@]}"; do
-      awk -F, -v t="${t}" '$1==t {print 100*$2}' "${out}/${m}_s${seed}/test_accuracy.csv"
+      f="${out}/${m}_s${seed}/test_accuracy.csv"
+      [[ -f "${f}" ]] && awk -F, -v t="${t}" '$1==t {print 100*$2}' "${f}"
     done)
-    line+=$(echo "${vals}" | awk '{s+=$1; if(NR==1||$1<mn)mn=$1; if(NR==1||$1>mx)mx=$1}
-      END {printf " %6.2f [%6.2f..%6.2f]", s/NR, mn, mx}')
+    line+=$(echo "${vals}" | awk 'NF {n++; s+=$1; if(n==1||$1<mn)mn=$1; if(n==1||$1>mx)mx=$1}
+      END {if (n) printf " %6.2f [%6.2f..%6.2f]", s/n, mn, mx; else printf " %22s", "no run"}')
   done
   echo "${line}"
 done

@@ -50,7 +50,8 @@ ABSL_FLAG(int32_t, epochs, 0, "epochs (0: the config's)");
 ABSL_FLAG(int32_t, timesteps, 0, "SNN training timesteps T (0: the config's)");
 ABSL_FLAG(int32_t, batch_size, 0, "training batch size (0: the config's)");
 ABSL_FLAG(double, lr, 0, "base learning rate (0: the config's)");
-ABSL_FLAG(double, beta, -1, "attention-transfer / feature-MSE weight (-1: the config's)");
+ABSL_FLAG(double, beta, -1, "LaSNN attention-transfer weight (-1: the config's)");
+ABSL_FLAG(double, feature_weight, -1, "feature-KD MSE weight (-1: the config's)");
 ABSL_FLAG(int64_t, seed, -1, "seed (-1: the config's)");
 ABSL_FLAG(int32_t, threads, 0, "intra-op threads (0: the config's)");
 ABSL_FLAG(int32_t, max_steps_per_epoch, -1, "cap on steps per epoch (-1: the config's)");
@@ -117,6 +118,9 @@ absl::Status Run() {
   if (absl::GetFlag(FLAGS_batch_size) != 0) t->set_batch_size(absl::GetFlag(FLAGS_batch_size));
   if (absl::GetFlag(FLAGS_lr) != 0) t->mutable_optimizer()->set_lr(absl::GetFlag(FLAGS_lr));
   if (absl::GetFlag(FLAGS_beta) >= 0) t->mutable_distill()->set_beta(absl::GetFlag(FLAGS_beta));
+  if (absl::GetFlag(FLAGS_feature_weight) >= 0) {
+    t->mutable_distill()->set_feature_weight(absl::GetFlag(FLAGS_feature_weight));
+  }
   if (absl::GetFlag(FLAGS_seed) >= 0) t->set_seed(absl::GetFlag(FLAGS_seed));
   if (absl::GetFlag(FLAGS_threads) != 0) t->set_threads(absl::GetFlag(FLAGS_threads));
   if (absl::GetFlag(FLAGS_max_steps_per_epoch) >= 0) {

@@ -82,6 +82,9 @@ absl::Status ValidateTrainRunConfig(const TrainRunConfig& config) {
     return bad("train.distill.temperature", "in (0, 100]", d.temperature());
   }
   if (!(d.beta() >= 0)) return bad("train.distill.beta", ">= 0", d.beta());
+  if (!(d.feature_weight() >= 0)) {
+    return bad("train.distill.feature_weight", ">= 0", d.feature_weight());
+  }
   if (!(d.attention_p() > 0 && d.attention_p() <= 8)) {
     return bad("train.distill.attention_p", "in (0, 8]", d.attention_p());
   }
@@ -253,7 +256,7 @@ absl::Status Loop::Setup(const datasets::Dataset& train) {
   const DistillConfig::Method method = d_.method();
   uses_kd_ = method != DistillConfig::DIRECT && d_.kd_weight() > 0;
   uses_attention_ = method == DistillConfig::LASNN && d_.beta() > 0;
-  uses_features_ = method == DistillConfig::FEATURE_KD && d_.beta() > 0;
+  uses_features_ = method == DistillConfig::FEATURE_KD && d_.feature_weight() > 0;
   if (method != DistillConfig::DIRECT) {
     if (teacher_ == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("train.distill.method ",
@@ -370,7 +373,9 @@ StepLosses Loop::Forward(const datasets::Batch& batch, int64_t active_pairs) {
         l.feature = l.feature + at::mse_loss(aligners_->convs[i]->forward(s), t);
       }
     }
-    if (need_taps) l.total = l.total + l.feature * d_.beta();
+    if (need_taps) {
+      l.total = l.total + l.feature * (uses_attention_ ? d_.beta() : d_.feature_weight());
+    }
   }
   l.correct = out.logits.argmax(/*dim=*/1).eq(batch.labels).sum();
   return l;

@@ -97,6 +97,7 @@ TrainRunConfig BaseConfig(bool snn, DistillConfig::Method method) {
   t->mutable_optimizer()->set_lr(0.05);
   t->mutable_distill()->set_method(method);
   t->mutable_distill()->set_beta(50);
+  t->mutable_distill()->set_feature_weight(1);
   t->set_collapse_epochs(0);
   if (method != DistillConfig::DIRECT) *c.mutable_teacher() = TeacherSpec();
   return c;
