@@ -5,13 +5,13 @@
 
 #include "gtest/gtest.h"
 #include "util/file_util.h"
+#include "util/test_tmpdir.h"
 
 namespace lasnn::datasets {
 namespace {
 
 std::string TestDir(const std::string& name) {
-  const char* t = std::getenv("TEST_TMPDIR");
-  std::string dir = JoinPath(t != nullptr ? t : "/tmp", "cifar_test_" + name);
+  std::string dir = TestTmpPath("cifar_test_" + name);
   EXPECT_TRUE(MakeDirectories(dir).ok());
   return dir;
 }

@@ -13,13 +13,13 @@
 #include "datasets/synthetic.h"
 #include "gtest/gtest.h"
 #include "util/file_util.h"
+#include "util/test_tmpdir.h"
 
 namespace lasnn::datasets {
 namespace {
 
 std::string TestDir(const std::string& name) {
-  const char* t = std::getenv("TEST_TMPDIR");
-  std::string dir = JoinPath(t != nullptr ? t : "/tmp", "inspect_test_" + name);
+  std::string dir = TestTmpPath("inspect_test_" + name);
   EXPECT_TRUE(MakeDirectories(dir).ok());
   return dir;
 }

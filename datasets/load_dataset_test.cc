@@ -6,13 +6,13 @@
 #include "datasets/synthetic.h"
 #include "gtest/gtest.h"
 #include "util/file_util.h"
+#include "util/test_tmpdir.h"
 
 namespace lasnn::datasets {
 namespace {
 
 std::string TestDir(const std::string& name) {
-  const char* t = std::getenv("TEST_TMPDIR");
-  return JoinPath(t != nullptr ? t : "/tmp", "load_dataset_test_" + name);
+  return TestTmpPath("load_dataset_test_" + name);
 }
 
 TEST(LoadDatasetTest, UnspecifiedKindIsInvalidArgumentNamingTheField) {

@@ -9,13 +9,13 @@
 #include "datasets/load_dataset.h"
 #include "gtest/gtest.h"
 #include "util/file_util.h"
+#include "util/test_tmpdir.h"
 
 namespace lasnn::datasets {
 namespace {
 
 std::string TestDir(const std::string& name) {
-  const char* t = std::getenv("TEST_TMPDIR");
-  return JoinPath(t != nullptr ? t : "/tmp", "synthetic_test_" + name);
+  return TestTmpPath("synthetic_test_" + name);
 }
 
 void ExpectSameSplits(const DatasetSplits& got, const DatasetSplits& want) {

@@ -10,6 +10,7 @@
 #include "datasets/synthetic.h"
 #include "gtest/gtest.h"
 #include "util/file_util.h"
+#include "util/test_tmpdir.h"
 
 namespace lasnn::datasets {
 namespace {
@@ -25,8 +26,7 @@ SyntheticOptions SmallOptions() {
 
 // A fresh synthetic Tiny ImageNet tree in $TEST_TMPDIR/<name>.
 std::string WriteTree(const std::string& name) {
-  const char* t = std::getenv("TEST_TMPDIR");
-  std::string dir = JoinPath(t != nullptr ? t : "/tmp", "tin_" + name);
+  std::string dir = TestTmpPath("tin_" + name);
   absl::Status s = WriteSyntheticDataset(DATASET_KIND_TINY_IMAGENET, dir, SmallOptions());
   EXPECT_TRUE(s.ok()) << s;
   return dir;

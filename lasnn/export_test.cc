@@ -10,13 +10,13 @@
 #include "lasnn/model_spec.h"
 #include "lasnn/presets.h"
 #include "util/file_util.h"
+#include "util/test_tmpdir.h"
 
 namespace lasnn {
 namespace {
 
 std::string TempPath(const std::string& name) {
-  const char* t = std::getenv("TEST_TMPDIR");
-  return JoinPath(t != nullptr ? t : "/tmp", name);
+  return TestTmpPath(name);
 }
 
 ModelSpec Vgg() {

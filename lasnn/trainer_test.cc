@@ -12,6 +12,7 @@
 #include "lasnn/evaluate.h"
 #include "lasnn/model_spec.h"
 #include "util/file_util.h"
+#include "util/test_tmpdir.h"
 
 namespace lasnn {
 namespace {
@@ -19,8 +20,7 @@ namespace {
 constexpr int kClasses = 4;
 
 std::string TempDir(const std::string& name) {
-  const char* t = std::getenv("TEST_TMPDIR");
-  return JoinPath(t != nullptr ? t : "/tmp", name);
+  return TestTmpPath(name);
 }
 
 // A learnable 1x8x8 task: class k lights quadrant k, plus seeded noise. Named fashion_mnist so

@@ -8,13 +8,13 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "util/test_tmpdir.h"
 
 namespace lasnn {
 namespace {
 
 std::string TempDir() {
-  const char* t = std::getenv("TEST_TMPDIR");
-  return t != nullptr ? t : "/tmp";
+  return TestTmpPath("");
 }
 
 TEST(FileUtilTest, WriteThenReadRoundTrips) {
