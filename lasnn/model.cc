@@ -75,6 +75,16 @@ class BasicBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(BasicBlock);
 
+// One QCFS activation layer's trainable step size: parameter "lambda" (0-d).
+class QcfsLambdaImpl : public torch::nn::Module {
+ public:
+  explicit QcfsLambdaImpl(double init) {
+    lambda = register_parameter("lambda", torch::full({}, init));
+  }
+  torch::Tensor lambda;
+};
+TORCH_MODULE(QcfsLambda);
+
 // 2x2 max pooling with stride 2 and no padding on a contiguous CPU [N, C, H, W] tensor, as
 // at::max_pool2d (floor mode; the first maximum in row-major window order wins; NaN propagates),
 // but saving a one-byte window index for backward instead of an int64 index, and writing the whole
@@ -179,6 +189,14 @@ at::Tensor MaxPool2d(const at::Tensor& x, int64_t k, int64_t stride, int64_t pad
   return at::max_pool2d(x, {k, k}, {stride, stride}, {padding, padding});
 }
 
+torch::Tensor QcfsActivation(const torch::Tensor& x, const torch::Tensor& lambda, int64_t levels) {
+  const torch::Tensor lam = lambda.clamp_min(kQcfsMinLambda);
+  const double l = static_cast<double>(levels);
+  const torch::Tensor z = x * (l / lam) + 0.5;
+  const torch::Tensor floored = z + (z.floor() - z).detach();  // straight-through floor
+  return lam * (floored / l).clamp(0.0, 1.0);
+}
+
 namespace {
 
 // [T*B, ...] -> [T, B, ...] (a view).
@@ -245,14 +263,26 @@ ModelImpl::ModelImpl(ModelPlan plan, Mode mode, EncoderSpec::Kind encoding, Neur
       case Kind::kBasicBlock:
         layers_[i] = register_module(l.name, BasicBlock(l));
         break;
+      case Kind::kActivation:
+        if (mode_ == Mode::kAnn && plan_.qcfs_levels > 0) {
+          layers_[i] = register_module(l.name, QcfsLambda(plan_.qcfs_init_lambda));
+        }
+        break;
       default:
         break;
     }
   }
 }
 
-torch::Tensor ModelImpl::Activate(const torch::Tensor& x, const std::string& name, Pass& pass) {
-  if (mode_ == Mode::kAnn) return at::relu(x);
+torch::Tensor ModelImpl::Activate(const torch::Tensor& x, const std::string& name, Pass& pass,
+                                  size_t index) {
+  if (mode_ == Mode::kAnn) {
+    if (plan_.qcfs_levels > 0 && index < layers_.size() && layers_[index]) {
+      return QcfsActivation(x, static_cast<QcfsLambdaImpl*>(layers_[index].get())->lambda,
+                            plan_.qcfs_levels);
+    }
+    return at::relu(x);
+  }
   torch::Tensor input;  // [T, B, ...]
   if (pass.timed) {
     input = Unfold(x, pass.t);
@@ -314,7 +344,7 @@ ModelOutput ModelImpl::forward(const torch::Tensor& input, const ForwardOptions&
         x = static_cast<ConvBnImpl*>(layers_[i].get())->forward(x);
         break;
       case Kind::kActivation:
-        x = Activate(x, l.name, pass);
+        x = Activate(x, l.name, pass, i);
         break;
       case Kind::kBasicBlock:
         x = RunBlock(i, x, pass);
@@ -357,6 +387,11 @@ ModelOutput ModelImpl::forward(const torch::Tensor& input, const ForwardOptions&
 
 absl::StatusOr<Model> BuildModel(const ModelSpec& spec, Mode mode) {
   LASNN_ASSIGN_OR_RETURN(ModelPlan plan, PlanModel(spec));
+  if (mode == Mode::kSnn && plan.qcfs_levels > 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "activation.kind QCFS: model '", spec.name(), "' has QCFS activations, which exist only "
+        "in the ANN; train the ANN, then convert it (baselines/conversion, Normalisation::kQcfs)"));
+  }
   return TorchCall(absl::StrCat("building model ", spec.name()), [&]() -> absl::StatusOr<Model> {
     return Model(std::move(plan), mode, spec.encoder().kind(),
                  NeuronOptionsFromSpec(spec.neuron()));

@@ -13,6 +13,9 @@
 // update differs, n = B*H*W instead of T*B*H*W; dropout before the first neuron draws one mask
 // for all steps). Batch norm after the first neuron normalises over T*B jointly (as tdBN does).
 //
+// ANN activations are ReLU, or QCFS (ModelSpec.activation) with a parameter "<layer>.lambda" per
+// activation layer; a QCFS spec builds no SNN twin (conversion makes its SNN).
+//
 // Outputs: logits averaged over T; optionally the cumulative mean logits for every t <= T (one
 // simulation gives the accuracy at every t); taps "stage1", "stage2", ... = the output of each
 // resolution stage (lasnn/model_spec.h); optionally per-layer spike counts, summed on the device
@@ -95,7 +98,9 @@ class ModelImpl : public torch::nn::Module {
 
  private:
   struct Pass;
-  torch::Tensor Activate(const torch::Tensor& x, const std::string& name, Pass& pass);
+  // `index`: the plan layer of an activation layer (its QCFS lambda); SIZE_MAX inside blocks.
+  torch::Tensor Activate(const torch::Tensor& x, const std::string& name, Pass& pass,
+                         size_t index = static_cast<size_t>(-1));
   torch::Tensor RunBlock(size_t index, const torch::Tensor& x, Pass& pass);
 
   ModelPlan plan_;
@@ -114,6 +119,12 @@ absl::StatusOr<Model> BuildModel(const ModelSpec& spec, Mode mode);
 // the 2x2/2 case runs a dedicated kernel that saves a one-byte window index for backward (same
 // values and gradients: the first maximum in row-major window order gets the gradient).
 torch::Tensor MaxPool2d(const torch::Tensor& x, int64_t k, int64_t stride, int64_t padding);
+
+// QCFS (Bu et al., ICLR 2022): lambda * clamp(floor(x * L / lambda + 0.5) / L, 0, 1), with the
+// floor's gradient passed straight through; lambda (0-d) is clamped to >= kQcfsMinLambda, which
+// keeps it positive. Gradients flow to x and to lambda.
+constexpr double kQcfsMinLambda = 1e-3;
+torch::Tensor QcfsActivation(const torch::Tensor& x, const torch::Tensor& lambda, int64_t levels);
 
 // Number of trainable parameter elements.
 int64_t CountParameters(const torch::nn::Module& module);

@@ -50,6 +50,10 @@ class Planner {
     LASNN_RETURN_IF_ERROR(CheckCommon());
     plan_.input_shape = {spec_.input().channels(), spec_.input().height(), spec_.input().width()};
     plan_.num_classes = spec_.num_classes();
+    if (spec_.activation().kind() == ActivationSpec::QCFS) {
+      plan_.qcfs_levels = spec_.activation().qcfs_levels();
+      plan_.qcfs_init_lambda = spec_.activation().qcfs_init_lambda();
+    }
     shape_ = plan_.input_shape;
     if (spec_.has_resnet()) {
       LASNN_RETURN_IF_ERROR(PlanResNet());
@@ -65,7 +69,10 @@ class Planner {
     AssignTaps();
     for (const PlannedLayer& l : plan_.layers) {
       plan_.num_parameters += l.num_parameters;
-      if (l.kind == Kind::kActivation) plan_.num_activations += 1;
+      if (l.kind == Kind::kActivation) {
+        plan_.num_activations += 1;
+        if (plan_.qcfs_levels > 0) plan_.num_parameters += 1;  // the layer's lambda
+      }
       if (l.kind == Kind::kBasicBlock) plan_.num_activations += 2;
     }
     return std::move(plan_);
@@ -97,6 +104,16 @@ class Planner {
     }
     if (!(n.init_membrane() >= 0 && n.init_membrane() <= 1)) {
       return Invalid("neuron.init_membrane", "must be in [0, 1]");
+    }
+    const ActivationSpec& a = spec_.activation();
+    if (a.kind() == ActivationSpec::QCFS) {
+      if (spec_.has_resnet()) {
+        return Invalid("activation.kind", "QCFS is supported for layer-list models only");
+      }
+      if (a.qcfs_levels() < 1) return Invalid("activation.qcfs_levels", "must be >= 1");
+      if (!(a.qcfs_init_lambda() > 0 && std::isfinite(a.qcfs_init_lambda()))) {
+        return Invalid("activation.qcfs_init_lambda", "must be > 0");
+      }
     }
     return absl::OkStatus();
   }

@@ -77,6 +77,10 @@ struct ModelPlan {
   std::vector<TapInfo> taps;
   int64_t num_parameters = 0;
   int num_activations = 0;  // spiking layers of the SNN (a basic block counts two)
+  // ANN activation: ReLU when qcfs_levels is 0, else QCFS with L = qcfs_levels and one trainable
+  // lambda per activation layer (ModelSpec.activation).
+  int qcfs_levels = 0;
+  double qcfs_init_lambda = 0;
 };
 
 // Checks every field and infers shapes. InvalidArgument naming the field on any error, e.g.

@@ -261,6 +261,69 @@ TEST(ModelTest, InvalidSpecIsInvalidArgumentNamingTheField) {
 }
 
 // A tiny SNN learns a separable synthetic task: class k has a bright k-th quadrant.
+TEST(ModelTest, QcfsActivationQuantisesClipsAndPassesGradientsStraightThrough) {
+  // lambda 2, L 4: levels at multiples of 0.5, rounding half up, clipped to [0, 2].
+  at::Tensor x = torch::tensor({-1.0, 0.2, 0.25, 0.6, 1.3, 1.74, 2.5}, at::kDouble).requires_grad_();
+  at::Tensor lambda = torch::tensor(2.0, at::kDouble).requires_grad_();
+  at::Tensor y = QcfsActivation(x, lambda, 4);
+  std::vector<double> want = {0.0, 0.0, 0.5, 0.5, 1.5, 1.5, 2.0};
+  for (int i = 0; i < 7; ++i) EXPECT_DOUBLE_EQ(y[i].item<double>(), want[i]) << i;
+  y.sum().backward();
+  // d/dx: 1 inside the clip range (straight-through floor), 0 where clipped.
+  std::vector<double> grad_x = {0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0};
+  for (int i = 0; i < 7; ++i) EXPECT_DOUBLE_EQ(x.grad()[i].item<double>(), grad_x[i]) << i;
+  // d/dlambda = q - x/lambda inside (the floor's STE), 1 at the upper clip, 0 at the lower:
+  // q = y/lambda; inside: (q*lambda)' = q + lambda * d(z/L)/dlambda = q - x/lambda.
+  double want_grad_lambda = 0.0;
+  for (int i = 1; i < 6; ++i) {
+    want_grad_lambda += want[i] / 2.0 - x[i].item<double>() / 2.0;
+  }
+  want_grad_lambda += 1.0;
+  EXPECT_NEAR(lambda.grad().item<double>(), want_grad_lambda, 1e-12);
+  // lambda is kept positive.
+  at::Tensor neg = torch::tensor(-3.0, at::kDouble);
+  EXPECT_GE(QcfsActivation(torch::tensor({1.0}, at::kDouble), neg, 4).item<double>(), 0.0);
+}
+
+TEST(ModelTest, QcfsModelHasOneLambdaPerActivationAndNoSnnTwin) {
+  auto spec = ParseModelSpecText(R"pb(
+    name: "q"
+    input { channels: 1 height: 8 width: 8 }
+    num_classes: 3
+    activation { kind: QCFS qcfs_levels: 8 qcfs_init_lambda: 3 }
+    layers { conv { out_channels: 4 } }
+    layers { activation {} }
+    layers { pool { kind: AVG } }
+    layers { flatten {} }
+    layers { linear { out_features: 5 } }
+    layers { activation {} }
+    layers { linear { out_features: 3 } }
+  )pb");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  auto ann = BuildModel(*spec, Mode::kAnn);
+  ASSERT_TRUE(ann.ok()) << ann.status();
+  auto params = (*ann)->named_parameters();
+  ASSERT_TRUE(params.contains("layer1.lambda"));
+  ASSERT_TRUE(params.contains("layer5.lambda"));
+  EXPECT_DOUBLE_EQ(params["layer1.lambda"].item<double>(), 3.0);
+  auto plan = PlanModel(*spec);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->num_parameters, CountParameters(**ann));
+  auto snn = BuildModel(*spec, Mode::kSnn);
+  ASSERT_FALSE(snn.ok());
+  EXPECT_NE(std::string(snn.status().message()).find("activation.kind QCFS"), std::string::npos);
+  // Training moves lambda.
+  (*ann)->train();
+  torch::manual_seed(0);
+  at::Tensor out = (*ann)->forward(torch::randn({4, 1, 8, 8})).logits;
+  out.pow(2).sum().backward();
+  EXPECT_TRUE(params["layer1.lambda"].grad().defined());
+  auto bad = *spec;
+  bad.mutable_activation()->set_qcfs_levels(0);
+  EXPECT_NE(std::string(ValidateModelSpec(bad).message()).find("activation.qcfs_levels"),
+            std::string::npos);
+}
+
 TEST(ModelTest, TinySnnConvergesOnSyntheticTask) {
   auto spec = ParseModelSpecText(R"pb(
     input { channels: 1 height: 8 width: 8 }

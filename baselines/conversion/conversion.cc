@@ -41,7 +41,7 @@ at::Tensor ApplyLinearLayer(const FoldedLayer& l, const at::Tensor& x) {
     case FKind::kFlatten:
       return x.flatten(1);
     case FKind::kRelu:
-      return at::relu(x);
+      return l.qcfs_levels > 0 ? QcfsActivation(x, l.qcfs_lambda, l.qcfs_levels) : at::relu(x);
   }
   return x;
 }
@@ -54,7 +54,7 @@ at::Tensor RunAnn(const FoldedAnn& ann, at::Tensor x, int stop_after, Fn on_acti
   for (const FoldedLayer& l : ann.layers) {
     if (l.kind == FKind::kRelu) {
       on_activation(k, x);
-      x = at::relu(x);
+      x = ApplyLinearLayer(l, x);
       if (k == stop_after) return x;
       ++k;
     } else {
@@ -117,6 +117,10 @@ absl::StatusOr<FoldedAnn> FoldBatchNorm(const Model& ann) {
         break;
       case PKind::kActivation:
         f.kind = FKind::kRelu;
+        if (plan.qcfs_levels > 0) {
+          f.qcfs_levels = plan.qcfs_levels;
+          f.qcfs_lambda = t.at(l.name + ".lambda").clone();
+        }
         ++out.num_activations;
         break;
       case PKind::kAvgPool:
@@ -185,7 +189,16 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
     return absl::InvalidArgumentError(absl::StrCat("spike_norm_timesteps must be >= 1, got ",
                                                    options.spike_norm_timesteps));
   }
-  if (calibration.dim() != 4 || calibration.size(0) < 1) {
+  const bool qcfs = options.normalisation == Normalisation::kQcfs;
+  if (qcfs) {
+    for (const FoldedLayer& l : ann.layers) {
+      if (l.kind == FKind::kRelu && l.qcfs_levels == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "QCFS conversion needs an ANN trained with QCFS activations (activation { kind: QCFS "
+            "}); ", l.name, " is a ReLU"));
+      }
+    }
+  } else if (calibration.dim() != 4 || calibration.size(0) < 1) {
     return absl::InvalidArgumentError("calibration images must be a non-empty [N, C, H, W]");
   }
   ConvertedSnn snn;
@@ -195,6 +208,14 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
   const int64_t n = calibration.size(0);
   absl::Status status = TorchCall("conversion", [&] {
     torch::NoGradGuard no_grad;
+    if (qcfs) {
+      for (const FoldedLayer& l : ann.layers) {
+        if (l.kind == FKind::kRelu) {
+          snn.thresholds.push_back(l.qcfs_lambda.clamp_min(kQcfsMinLambda).contiguous());
+        }
+      }
+      return;
+    }
     if (options.normalisation == Normalisation::kSpikeNorm) {
       // Layer by layer: simulate with the earlier thresholds fixed and record the largest input
       // current reaching activation k.
@@ -249,6 +270,7 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
                                         options.percentile);  // [C]
           break;
         case Normalisation::kSpikeNorm:
+        case Normalisation::kQcfs:
           break;
       }
       snn.thresholds.push_back(theta.clamp_min(1e-6).to(at::kFloat).contiguous());

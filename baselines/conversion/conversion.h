@@ -4,6 +4,9 @@
 //     calibration subset of the training set;
 //   - RobustNorm (Rueckauer et al., Front. Neurosci. 2017): the p-th percentile (default 99.9)
 //     instead of the maximum, per layer or per channel;
+//   - QCFS (Bu et al., ICLR 2022): an ANN trained with the quantisation-clip-floor-shift
+//     activation (lasnn/model.h QcfsActivation) converts with threshold lambda per layer and an
+//     initial membrane of lambda / 2;
 //   - Spike-Norm threshold balancing (Sengupta et al., Front. Neurosci. 2019): layer by layer, the
 //     threshold is the maximum input current the layer's neurons receive while the SNN (earlier
 //     layers already balanced) is simulated on the calibration set.
@@ -40,6 +43,9 @@ struct FoldedLayer {
   at::Tensor weight;   // conv [O, I, k, k] / linear [O, I], BN folded in
   at::Tensor bias;     // [O] (always defined after folding)
   int64_t stride = 1, padding = 0, kernel_size = 1;
+  // kRelu of a QCFS ANN: its lambda (0-d) and L; the folded ANN applies QCFS there.
+  at::Tensor qcfs_lambda;
+  int64_t qcfs_levels = 0;
 };
 
 struct FoldedAnn {
@@ -58,7 +64,9 @@ absl::StatusOr<FoldedAnn> FoldBatchNorm(const Model& ann);
 // source model's eval-mode logits within float rounding.
 at::Tensor FoldedForward(const FoldedAnn& ann, const at::Tensor& x);
 
-enum class Normalisation { kMax, kRobust, kRobustPerChannel, kSpikeNorm };
+// kQcfs: the thresholds are the QCFS ANN's trained lambdas (no calibration); use with
+// init_membrane 0.5 and reset by subtraction, as Bu et al. (ICLR 2022).
+enum class Normalisation { kMax, kRobust, kRobustPerChannel, kSpikeNorm, kQcfs };
 
 struct ConversionOptions {
   Normalisation normalisation = Normalisation::kRobust;
@@ -78,8 +86,8 @@ struct ConvertedSnn {
   double init_membrane = 0.0;
 };
 
-// Computes the thresholds on `calibration` (normalised float images [N, C, H, W]). InvalidArgument
-// for bad options (naming the field).
+// Computes the thresholds on `calibration` (normalised float images [N, C, H, W]; unused by
+// kQcfs). InvalidArgument for bad options (naming the field), or kQcfs on an ANN without QCFS.
 absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& calibration,
                                      const ConversionOptions& options);
 

@@ -116,5 +116,85 @@ TEST_F(ConversionGoldenTest, IfSimulationMatchesPyTorch) {
   ExpectClose(s.cumulative_logits, kCumulativeLogits, 1e-9);
 }
 
+// The same net with a QCFS activation (lambda 1.3, L = 4): the folded ANN applies QCFS, and the
+// converted SNN (threshold lambda, membrane starting at lambda / 2) matches PyTorch step by step.
+TEST(ConversionGoldenQcfsTest, QcfsAnnAndSnnMatchPyTorch) {
+  auto spec = ParseModelSpecText(R"pb(
+    name: "golden_qcfs"
+    input { channels: 1 height: 4 width: 4 }
+    num_classes: 3
+    activation { kind: QCFS qcfs_levels: 4 qcfs_init_lambda: 1.3 }
+    layers { conv { out_channels: 2 } }
+    layers { activation {} }
+    layers { pool { kind: AVG kernel_size: 2 } }
+    layers { flatten {} }
+    layers { linear { out_features: 3 } }
+  )pb");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  auto model = BuildModel(*spec, Mode::kAnn);
+  ASSERT_TRUE(model.ok()) << model.status();
+  (*model)->to(at::kDouble);
+  (*model)->eval();
+  std::map<std::string, at::Tensor> values = {
+      {"layer0.conv.weight", Pattern({2, 1, 3, 3}, 0.1, 0.8)},
+      {"layer0.bn.weight", Pattern({2}, 0.7, 0.3, 1.0)},
+      {"layer0.bn.bias", Pattern({2}, 1.9, 0.2)},
+      {"layer0.bn.running_mean", Pattern({2}, 2.3, 0.3)},
+      {"layer0.bn.running_var", Pattern({2}, 0.4, 0.25, 0.75)},
+      {"layer4.weight", Pattern({3, 8}, 1.1, 0.6)},
+      {"layer4.bias", Pattern({3}, 0.9, 0.1)},
+      {"layer1.lambda", at::scalar_tensor(1.3, at::kDouble)},  // exact in double
+  };
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : (*model)->named_parameters()) {
+      if (values.count(p.key())) p.value().copy_(values[p.key()]);
+    }
+    for (auto& b : (*model)->named_buffers()) {
+      if (values.count(b.key())) b.value().copy_(values[b.key()]);
+    }
+  }
+  const at::Tensor x = Pattern({6, 1, 4, 4}, 0.3, 1.5);
+  auto folded = FoldBatchNorm(*model);
+  ASSERT_TRUE(folded.ok()) << folded.status();
+  ExpectClose(FoldedForward(*folded, x), kQcfsLogits, 1e-9);
+  {
+    torch::NoGradGuard no_grad;
+    ExpectClose((*model)->forward(x).logits, kQcfsLogits, 1e-9);
+  }
+  ConversionOptions o;
+  o.normalisation = Normalisation::kQcfs;
+  o.init_membrane = 0.5;
+  auto snn = Convert(*folded, at::Tensor(), o);
+  ASSERT_TRUE(snn.ok()) << snn.status();
+  ASSERT_EQ(snn->thresholds.size(), 1u);
+  EXPECT_NEAR(snn->thresholds[0].item<double>(), 1.3, 1e-12);
+  BatchSimulation s = SimulateBatch(*snn, x, 16);
+  ExpectClose(s.cumulative_logits, kQcfsCumulativeLogits, 1e-9);
+}
+
+TEST(ConversionGoldenQcfsTest, QcfsConversionRefusesReluAnn) {
+  auto spec = ParseModelSpecText(R"pb(
+    name: "relu"
+    input { channels: 1 height: 4 width: 4 }
+    num_classes: 3
+    layers { conv { out_channels: 2 } }
+    layers { activation {} }
+    layers { flatten {} }
+    layers { linear { out_features: 3 } }
+  )pb");
+  ASSERT_TRUE(spec.ok());
+  auto model = BuildModel(*spec, Mode::kAnn);
+  ASSERT_TRUE(model.ok());
+  auto folded = FoldBatchNorm(*model);
+  ASSERT_TRUE(folded.ok());
+  ConversionOptions o;
+  o.normalisation = Normalisation::kQcfs;
+  auto snn = Convert(*folded, at::Tensor(), o);
+  ASSERT_FALSE(snn.ok());
+  EXPECT_NE(std::string(snn.status().message()).find("layer1 is a ReLU"), std::string::npos)
+      << snn.status();
+}
+
 }  // namespace
 }  // namespace lasnn::conversion

@@ -13,6 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "baselines/conversion/conversion.h"
@@ -21,17 +22,22 @@
 #include "datasets/rng.h"
 #include "lasnn/checkpoint.h"
 #include "lasnn/model.h"
+#include "lasnn/model_spec.h"
 #include "lasnn/presets.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
 #include "util/torch_status.h"
 
-ABSL_FLAG(std::string, model, "fmnist_vgg", "ANN preset name (lasnn/presets.h)");
+ABSL_FLAG(std::string, model, "fmnist_vgg",
+          "ANN preset name (lasnn/presets.h) or ModelSpec .textproto file");
 ABSL_FLAG(std::string, weights, "", "ANN weights (best_weights.pt of its //lasnn:train run)");
-ABSL_FLAG(std::string, method, "robust", "max | robust | robust_channel | spikenorm");
+ABSL_FLAG(std::string, method, "robust",
+          "max | robust | robust_channel | spikenorm | qcfs (an ANN trained with QCFS "
+          "activations: threshold lambda, initial membrane lambda/2 unless --init_membrane)");
 ABSL_FLAG(std::string, reset, "subtract", "subtract | zero");
 ABSL_FLAG(double, percentile, 99.9, "RobustNorm percentile");
-ABSL_FLAG(double, init_membrane, 0.0, "initial membrane as a fraction of the threshold");
+ABSL_FLAG(double, init_membrane, -1,
+          "initial membrane as a fraction of the threshold (-1: 0.5 for qcfs, else 0)");
 ABSL_FLAG(int64_t, calibration_samples, 1000, "calibration subset of the training set");
 ABSL_FLAG(int64_t, calibration_seed, 0, "seed of the calibration subset");
 ABSL_FLAG(int64_t, spike_norm_timesteps, 64, "Spike-Norm calibration simulation length");
@@ -52,8 +58,9 @@ absl::StatusOr<Normalisation> ParseMethod(const std::string& m) {
   if (m == "robust") return Normalisation::kRobust;
   if (m == "robust_channel") return Normalisation::kRobustPerChannel;
   if (m == "spikenorm") return Normalisation::kSpikeNorm;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--method must be max, robust, robust_channel or spikenorm, got '", m, "'"));
+  if (m == "qcfs") return Normalisation::kQcfs;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--method must be max, robust, robust_channel, spikenorm or qcfs, got '", m, "'"));
 }
 
 // Normalised float images [n, C, H, W] and labels of the given dataset indices.
@@ -77,7 +84,10 @@ absl::Status Run() {
   const int64_t t_max = absl::GetFlag(FLAGS_t_max);
   if (t_max < 1 || t_max > 100000) return absl::InvalidArgumentError("--t_max must be in [1, 100000]");
 
-  LASNN_ASSIGN_OR_RETURN(ModelSpec spec, PresetModelSpec(absl::GetFlag(FLAGS_model)));
+  const std::string model_name = absl::GetFlag(FLAGS_model);
+  LASNN_ASSIGN_OR_RETURN(ModelSpec spec, absl::EndsWith(model_name, ".textproto")
+                                             ? LoadModelSpecFile(model_name)
+                                             : PresetModelSpec(model_name));
   LASNN_ASSIGN_OR_RETURN(Model ann, BuildModel(spec, Mode::kAnn));
   LASNN_RETURN_IF_ERROR(LoadWeights(absl::GetFlag(FLAGS_weights), *ann));
   ann->eval();
@@ -104,7 +114,9 @@ absl::Status Run() {
   options.normalisation = method;
   options.percentile = absl::GetFlag(FLAGS_percentile);
   options.reset_by_subtraction = reset == "subtract";
-  options.init_membrane = absl::GetFlag(FLAGS_init_membrane);
+  options.init_membrane = absl::GetFlag(FLAGS_init_membrane) >= 0
+                              ? absl::GetFlag(FLAGS_init_membrane)
+                              : (method == Normalisation::kQcfs ? 0.5 : 0.0);
   options.spike_norm_timesteps = absl::GetFlag(FLAGS_spike_norm_timesteps);
   LASNN_ASSIGN_OR_RETURN(ConvertedSnn snn, Convert(folded, calibration.images, options));
   const double convert_s = std::chrono::duration<double>(Clock::now() - t0).count();

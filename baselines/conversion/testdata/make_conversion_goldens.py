@@ -6,6 +6,9 @@ A tiny net conv3x3(1->2, pad 1)-BN-ReLU-avgpool2-flatten-linear(8->3) on 1x4x4 i
 weights, BN statistics and inputs given by deterministic formulas (rebuilt identically in C++):
 BN folding, the folded logits, MaxNorm and RobustNorm (nearest-rank percentile) thresholds, and
 the IF SNN's cumulative mean logits for t = 1..8 (reset by subtraction, MaxNorm thresholds).
+The same net with a QCFS activation (lambda 1.3, L = 4) instead of ReLU: its ANN logits, and its
+converted SNN's cumulative mean logits for t = 1..16 (threshold lambda, initial membrane lambda / 2,
+reset by subtraction).
 
 Run from the repository root with Debian's python3-torch (`tools/setup.sh --python`):
     /usr/bin/python3 baselines/conversion/testdata/make_conversion_goldens.py
@@ -64,6 +67,24 @@ def main():
         cumulative.append(total / (t + 1))
     cumulative = torch.stack(cumulative)
 
+    # QCFS: the same op order as lasnn/model.cc QcfsActivation.
+    lam = torch.tensor(1.3, dtype=torch.float64)
+    levels = 4.0
+    pre = F.conv2d(x, fw, fb, 1, 1)
+    z = pre * (levels / lam) + 0.5
+    q = lam * torch.clamp(torch.floor(z) / levels, 0.0, 1.0)
+    qcfs_logits = F.linear(F.avg_pool2d(q, 2).flatten(1), lw, lb)
+    u = torch.zeros_like(pre) + lam * 0.5
+    total = torch.zeros(6, 3, dtype=torch.float64)
+    qcfs_cumulative = []
+    for t in range(16):
+        u = u + pre
+        s = (u >= lam).to(u.dtype)
+        u = u - s * lam
+        total = total + F.linear(F.avg_pool2d(s * lam, 2).flatten(1), lw, lb)
+        qcfs_cumulative.append(total / (t + 1))
+    qcfs_cumulative = torch.stack(qcfs_cumulative)
+
     def arr(name, t):
         vals = ", ".join(repr(float(v)) for v in t.flatten().tolist())
         return f"constexpr double {name}[] = {{{vals}}};\n"
@@ -74,7 +95,8 @@ def main():
             + f"constexpr double kThetaMax = {float(theta_max)!r};\n"
             + f"constexpr double kThetaP99 = {float(theta_p99)!r};\n"
             + arr("kThetaP90PerChannel", per_channel)
-            + arr("kCumulativeLogits", cumulative))
+            + arr("kCumulativeLogits", cumulative)
+            + arr("kQcfsLogits", qcfs_logits) + arr("kQcfsCumulativeLogits", qcfs_cumulative))
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "conversion_goldens.inc")
     with open(path + ".tmp", "w") as f:
         f.write(text)
