@@ -225,11 +225,13 @@ class Loop {
       std::cerr << line << "\n" << std::flush;
     }
   }
-  int64_t ActivePairs(int64_t epoch) const {
+  // `progress`: epochs completed, fractional within an epoch (epoch + step / steps_per_epoch),
+  // so stage_epochs below 1 switches pairs on during an epoch (budgeted runs).
+  int64_t ActivePairs(double progress) const {
     const int64_t pairs = static_cast<int64_t>(pairs_.size());
     if (d_.paradigm() == DistillConfig::JOINT) return pairs;
     return std::min<int64_t>(
-        pairs, static_cast<int64_t>(std::floor(epoch / d_.stage_epochs())) + 1);
+        pairs, static_cast<int64_t>(std::floor(progress / d_.stage_epochs() + 1e-9)) + 1);
   }
 
   const TrainRunConfig& config_;
@@ -438,7 +440,6 @@ absl::StatusOr<TrainOutcome> Loop::Run(const datasets::Dataset& train,
 
   for (int64_t epoch = state.next_epoch; epoch < t_.epochs(); ++epoch) {
     if (options_.stop_after_epochs > 0 && epochs_this_run >= options_.stop_after_epochs) break;
-    const int64_t active_pairs = ActivePairs(epoch);
     LASNN_RETURN_IF_ERROR(batcher_->StartEpoch(epoch));
     model_->train();
     aligners_->train();
@@ -455,6 +456,9 @@ absl::StatusOr<TrainOutcome> Loop::Run(const datasets::Dataset& train,
       LASNN_ASSIGN_OR_RETURN(datasets::Batch batch, batcher_->Next());
       lr = LearningRateAt(t_.schedule(), t_.optimizer().lr(), state.step, steps_per_epoch_,
                           total_steps);
+      const int64_t active_pairs =
+          ActivePairs(static_cast<double>(epoch) +
+                      static_cast<double>(b) / static_cast<double>(steps_per_epoch_));
       StepLosses l;
       absl::Status step_status = TorchCall("training step", [&] {
         for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);

@@ -1,0 +1,507 @@
+#include "benchmarks/experiment_config.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/text_format.h>
+
+#include <cmath>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "lasnn/model_spec.h"
+#include "util/file_util.h"
+#include "util/sha256.h"
+#include "util/status_macros.h"
+
+namespace lasnn {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::TextFormat;
+
+class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    if (error_.empty()) error_ = absl::StrCat(line + 1, ":", column + 1, ": ", message);
+  }
+  void AddWarning(int, int, const std::string&) override {}
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string error_;
+};
+
+// A validation error: the field path ("train.optimizer.lr", "eval.cost_timesteps[1]") and what
+// is wrong with it.
+struct FieldError {
+  std::string path;
+  std::string message;
+};
+
+absl::Status ToStatus(const FieldError& e) {
+  return absl::InvalidArgumentError(absl::StrCat(e.path, " ", e.message));
+}
+
+// The text position of `path` in a parsed message: the deepest field along the path that the
+// text sets. Empty when nothing along it was written in the text.
+std::string Locate(const TextFormat::ParseInfoTree* tree, const Descriptor* descriptor,
+                   const std::string& path) {
+  std::string best;
+  for (absl::string_view segment : absl::StrSplit(path, '.')) {
+    if (tree == nullptr || descriptor == nullptr) break;
+    int index = -1;
+    std::string name(segment);
+    const size_t bracket = name.find('[');
+    if (bracket != std::string::npos) {
+      if (!absl::SimpleAtoi(name.substr(bracket + 1, name.size() - bracket - 2), &index)) break;
+      name = name.substr(0, bracket);
+    }
+    const FieldDescriptor* field = descriptor->FindFieldByName(name);
+    if (field == nullptr) break;
+    if (field->is_repeated() && index < 0) index = 0;
+    if (!field->is_repeated()) index = -1;
+    const TextFormat::ParseLocation loc = tree->GetLocation(field, index);
+    if (loc.line < 0) break;
+    best = absl::StrCat(loc.line + 1, ":", loc.column + 1);
+    if (field->type() != FieldDescriptor::TYPE_MESSAGE) break;
+    tree = tree->GetTreeForNested(field, index);
+    descriptor = field->message_type();
+  }
+  return best;
+}
+
+std::optional<FieldError> RequireRange(const std::string& path, double value, double lo,
+                                       double hi) {
+  if (!std::isfinite(value) || value < lo || value > hi) {
+    return FieldError{path, absl::StrCat("must be in [", lo, ", ", hi, "], got ", value)};
+  }
+  return std::nullopt;
+}
+
+// ModelSpec validation messages start with the field path ("layers[3].conv.out_channels must
+// be > 0"); prefix it.
+FieldError ModelSpecError(const std::string& prefix, const absl::Status& status) {
+  const std::string message(status.message());
+  const size_t space = message.find(' ');
+  const std::string head = message.substr(0, space);
+  const bool is_path = !head.empty() && absl::ascii_isalpha(head[0]) &&
+                       head.find_first_of(":'\"") == std::string::npos &&
+                       space != std::string::npos;
+  if (is_path) return FieldError{absl::StrCat(prefix, ".", head), message.substr(space + 1)};
+  return FieldError{prefix, absl::StrCat("is invalid: ", message)};
+}
+
+std::optional<FieldError> ValidateTrain(const std::string& p, const TrainConfig& t) {
+  if (auto e = RequireRange(p + ".epochs", t.epochs(), 1, 10000)) return e;
+  if (auto e = RequireRange(p + ".batch_size", t.batch_size(), 1, 65536)) return e;
+  if (auto e = RequireRange(p + ".eval_batch_size", t.eval_batch_size(), 1, 65536)) return e;
+  if (auto e = RequireRange(p + ".timesteps", t.timesteps(), 1, 1024)) return e;
+  if (!(t.optimizer().lr() > 0 && std::isfinite(t.optimizer().lr()))) {
+    return FieldError{p + ".optimizer.lr", absl::StrCat("must be > 0, got ", t.optimizer().lr())};
+  }
+  if (auto e = RequireRange(p + ".optimizer.momentum", t.optimizer().momentum(), 0, 1)) return e;
+  if (auto e = RequireRange(p + ".optimizer.weight_decay", t.optimizer().weight_decay(), 0, 1)) {
+    return e;
+  }
+  if (auto e = RequireRange(p + ".holdout_fraction", t.holdout_fraction(), 0, 0.5)) return e;
+  if (auto e = RequireRange(p + ".label_smoothing", t.label_smoothing(), 0, 0.99)) return e;
+  if (auto e = RequireRange(p + ".max_steps_per_epoch", t.max_steps_per_epoch(), 0, 1e9)) return e;
+  if (auto e = RequireRange(p + ".threads", t.threads(), 1, 1024)) return e;
+  const DistillConfig& d = t.distill();
+  if (!(d.temperature() > 0 && std::isfinite(d.temperature()))) {
+    return FieldError{p + ".distill.temperature", "must be > 0"};
+  }
+  if (auto e = RequireRange(p + ".distill.beta", d.beta(), 0, 1e9)) return e;
+  if (auto e = RequireRange(p + ".distill.kd_weight", d.kd_weight(), 0, 1e9)) return e;
+  if (auto e = RequireRange(p + ".distill.ce_weight", d.ce_weight(), 0, 1e9)) return e;
+  if (auto e = RequireRange(p + ".distill.feature_weight", d.feature_weight(), 0, 1e9)) return e;
+  if (auto e = RequireRange(p + ".distill.stage_epochs", d.stage_epochs(), 0, 1e6)) return e;
+  return std::nullopt;
+}
+
+std::optional<FieldError> Validate(const ExperimentConfig& c) {
+  if (c.data().kind() == datasets::DATASET_KIND_UNSPECIFIED) {
+    return FieldError{"data.kind", "must be set (DATASET_KIND_FASHION_MNIST, ...)"};
+  }
+  if (c.method() == METHOD_UNSPECIFIED) return FieldError{"method", "must be set"};
+  const bool trained = IsTrainedMethod(c.method());
+  if (trained) {
+    if (!c.has_student()) {
+      return FieldError{"student", absl::StrCat("must be set for method ", MethodKey(c.method()))};
+    }
+    const absl::Status s = ValidateModelSpec(c.student());
+    if (!s.ok()) return ModelSpecError("student", s);
+    if (auto e = ValidateTrain("train", c.train())) return e;
+  }
+  if (NeedsTeacher(c.method())) {
+    const TeacherConfig& t = c.teacher();
+    const int sources = (t.has_train() ? 1 : 0) + (t.has_weights_file() ? 1 : 0) +
+                        (t.has_torchscript_file() ? 1 : 0);
+    if (sources != 1) {
+      return FieldError{"teacher", "needs exactly one of train (with model), weights_file (with "
+                                   "model) or torchscript_file"};
+    }
+    if (!t.has_torchscript_file()) {
+      if (!t.has_model()) return FieldError{"teacher.model", "must be set"};
+      const absl::Status s = ValidateModelSpec(t.model());
+      if (!s.ok()) return ModelSpecError("teacher.model", s);
+    }
+    if (t.has_train()) {
+      if (auto e = ValidateTrain("teacher.train", t.train())) return e;
+    }
+    if (c.method() == QCFS && t.has_torchscript_file() && !c.conversion().has_qcfs_train()) {
+      return FieldError{"conversion.qcfs_train", "must be set for QCFS with an imported teacher"};
+    }
+  }
+  const ConversionConfig& v = c.conversion();
+  if (auto e = RequireRange("conversion.calibration_size", v.calibration_size(), 1, 1e7)) return e;
+  if (!(v.percentile() > 0 && v.percentile() <= 100)) {
+    return FieldError{"conversion.percentile", absl::StrCat("must be in (0, 100], got ",
+                                                            v.percentile())};
+  }
+  if (auto e = RequireRange("conversion.spike_norm_timesteps", v.spike_norm_timesteps(), 1, 4096)) {
+    return e;
+  }
+  if (auto e = RequireRange("conversion.qcfs_levels", v.qcfs_levels(), 1, 1024)) return e;
+  if (v.has_qcfs_train()) {
+    if (auto e = ValidateTrain("conversion.qcfs_train", v.qcfs_train())) return e;
+  }
+  const EvalConfig& ev = c.eval();
+  if (auto e = RequireRange("eval.t_max", ev.t_max(), 0, 4096)) return e;
+  if (auto e = RequireRange("eval.test_subset", ev.test_subset(), 0, 1e8)) return e;
+  for (int i = 0; i < ev.cost_timesteps_size(); ++i) {
+    if (auto e = RequireRange(absl::StrCat("eval.cost_timesteps[", i, "]"), ev.cost_timesteps(i),
+                              1, 4096)) {
+      return e;
+    }
+  }
+  if (auto e = RequireRange("eval.throughput_batch", ev.throughput_batch(), 1, 65536)) return e;
+  if (auto e = RequireRange("eval.latency_repeats", ev.latency_repeats(), 1, 10000)) return e;
+  if (auto e = RequireRange("energy.pj_per_ac", c.energy().pj_per_ac(), 1e-6, 1e6)) return e;
+  if (auto e = RequireRange("energy.pj_per_mac", c.energy().pj_per_mac(), 1e-6, 1e6)) return e;
+  const std::string& dev = c.device();
+  if (dev != "cpu" && dev != "cuda" && dev.rfind("cuda:", 0) != 0) {
+    return FieldError{"device", absl::StrCat("must be cpu, cuda or cuda:N, got '", dev, "'")};
+  }
+  if (auto e = RequireRange("threads", c.threads(), 1, 1024)) return e;
+  return std::nullopt;
+}
+
+template <typename Message>
+absl::StatusOr<Message> ParseText(absl::string_view text, absl::string_view source,
+                                  TextFormat::ParseInfoTree* tree) {
+  Message message;
+  TextFormat::Parser parser;
+  FirstErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  parser.WriteLocationsTo(tree);
+  if (!parser.ParseFromString(std::string(text), &message)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ":", errors.error().empty() ? "0:0: parse error" : errors.error()));
+  }
+  return message;
+}
+
+absl::Status LocatedError(absl::string_view source, const TextFormat::ParseInfoTree& tree,
+                          const Descriptor* descriptor, const FieldError& e) {
+  const std::string where = Locate(&tree, descriptor, e.path);
+  return absl::InvalidArgumentError(
+      absl::StrCat(source, ":", where.empty() ? "" : absl::StrCat(where, ": "), e.path, " ",
+                   e.message));
+}
+
+std::string DatasetKey(const datasets::DatasetSpec& d) {
+  std::string name = datasets::DatasetKind_Name(d.kind());
+  const std::string prefix = "DATASET_KIND_";
+  if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
+  return absl::AsciiStrToLower(name);
+}
+
+std::string Deterministic(const google::protobuf::Message& m) {
+  std::string bytes;
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return bytes;
+}
+
+}  // namespace
+
+bool IsTrainedMethod(Method m) {
+  return m == LASNN_JOINT || m == LASNN_STAGEWISE || m == LOGIT_KD || m == FEATURE_KD ||
+         m == DIRECT;
+}
+
+bool NeedsTeacher(Method m) { return m != DIRECT && m != METHOD_UNSPECIFIED; }
+
+std::string MethodKey(Method m) { return absl::AsciiStrToLower(Method_Name(m)); }
+
+absl::StatusOr<Method> ParseMethodKey(absl::string_view key) {
+  Method m;
+  if (!Method_Parse(absl::AsciiStrToUpper(key), &m) || m == METHOD_UNSPECIFIED) {
+    std::vector<std::string> names;
+    for (int i = 1; i <= Method_MAX; ++i) {
+      if (Method_IsValid(i)) names.push_back(MethodKey(static_cast<Method>(i)));
+    }
+    return absl::InvalidArgumentError(absl::StrCat("unknown method '", key, "'; known: ",
+                                                   absl::StrJoin(names, ", ")));
+  }
+  return m;
+}
+
+absl::Status ValidateExperiment(const ExperimentConfig& config) {
+  if (auto e = Validate(config)) return ToStatus(*e);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ExperimentConfig> ParseExperimentText(absl::string_view text,
+                                                     absl::string_view source) {
+  TextFormat::ParseInfoTree tree;
+  LASNN_ASSIGN_OR_RETURN(ExperimentConfig c, ParseText<ExperimentConfig>(text, source, &tree));
+  if (auto e = Validate(c)) return LocatedError(source, tree, ExperimentConfig::descriptor(), *e);
+  return c;
+}
+
+absl::StatusOr<ExperimentConfig> LoadExperimentFile(const std::string& path) {
+  LASNN_ASSIGN_OR_RETURN(const std::string text, ReadFileToString(path));
+  return ParseExperimentText(text, path);
+}
+
+absl::StatusOr<SuiteConfig> ParseSuiteText(absl::string_view text, absl::string_view source) {
+  TextFormat::ParseInfoTree tree;
+  LASNN_ASSIGN_OR_RETURN(SuiteConfig s, ParseText<SuiteConfig>(text, source, &tree));
+  if (s.name().empty()) {
+    return LocatedError(source, tree, SuiteConfig::descriptor(), {"name", "must be set"});
+  }
+  for (int g = 0; g < s.grids_size(); ++g) {
+    const SuiteGrid& grid = s.grids(g);
+    for (int i = 0; i < grid.timesteps_size(); ++i) {
+      if (grid.timesteps(i) < 1 || grid.timesteps(i) > 1024) {
+        return LocatedError(source, tree, SuiteConfig::descriptor(),
+                            {absl::StrCat("grids[", g, "].timesteps[", i, "]"),
+                             "must be in [1, 1024]"});
+      }
+    }
+    for (int i = 0; i < grid.students_size(); ++i) {
+      const absl::Status st = ValidateModelSpec(grid.students(i));
+      if (!st.ok()) {
+        return LocatedError(source, tree, SuiteConfig::descriptor(),
+                            ModelSpecError(absl::StrCat("grids[", g, "].students[", i, "]"), st));
+      }
+    }
+    for (int i = 0; i < grid.methods_size(); ++i) {
+      if (grid.methods(i) == METHOD_UNSPECIFIED) {
+        return LocatedError(source, tree, SuiteConfig::descriptor(),
+                            {absl::StrCat("grids[", g, "].methods[", i, "]"), "must be set"});
+      }
+    }
+  }
+  // Every expanded experiment must be valid; report errors at the base (the only place a grid
+  // point's other fields come from).
+  absl::StatusOr<std::vector<ExperimentConfig>> expanded = ExpandSuite(s);
+  if (!expanded.ok()) {
+    const std::string message(expanded.status().message());
+    // "<name>: <path> <message>" from ExpandSuite; locate <path> under base.
+    const size_t colon = message.find(": ");
+    if (colon != std::string::npos) {
+      const std::string rest = message.substr(colon + 2);
+      const size_t space = rest.find(' ');
+      const std::string path = rest.substr(0, space);
+      const std::string where = Locate(&tree, SuiteConfig::descriptor(), "base." + path);
+      if (!where.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(source, ":", where, ": ", message.substr(0, colon), ": ", rest));
+      }
+    }
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", message));
+  }
+  return s;
+}
+
+absl::StatusOr<SuiteConfig> LoadSuiteFile(const std::string& path) {
+  LASNN_ASSIGN_OR_RETURN(const std::string text, ReadFileToString(path));
+  return ParseSuiteText(text, path);
+}
+
+ExperimentConfig ResolveExperiment(const ExperimentConfig& config) {
+  ExperimentConfig c = config;
+  const Method m = c.method();
+  c.set_device(c.device());
+  c.set_threads(c.threads());
+  c.set_seed(c.seed());
+  EvalConfig* ev = c.mutable_eval();
+  if (IsTrainedMethod(m)) {
+    TrainConfig* t = c.mutable_train();
+    t->set_seed(c.seed());
+    t->set_threads(c.threads());
+    t->set_timesteps(t->timesteps());
+    t->set_epochs(t->epochs());
+    DistillConfig* d = t->mutable_distill();
+    switch (m) {
+      case LASNN_JOINT:
+        d->set_method(DistillConfig::LASNN);
+        d->set_paradigm(DistillConfig::JOINT);
+        break;
+      case LASNN_STAGEWISE:
+        d->set_method(DistillConfig::LASNN);
+        d->set_paradigm(DistillConfig::STAGEWISE);
+        break;
+      case LOGIT_KD: d->set_method(DistillConfig::LOGIT_KD); break;
+      case FEATURE_KD: d->set_method(DistillConfig::FEATURE_KD); break;
+      default: d->set_method(DistillConfig::DIRECT); break;
+    }
+    if (m == DIRECT) c.clear_teacher();
+    c.clear_conversion();
+    if (ev->t_max() == 0) ev->set_t_max(t->timesteps());
+    if (ev->cost_timesteps_size() == 0) ev->add_cost_timesteps(t->timesteps());
+  } else {
+    c.clear_student();
+    c.clear_train();
+    ConversionConfig* v = c.mutable_conversion();
+    v->set_calibration_size(v->calibration_size());
+    v->set_calibration_seed(v->calibration_seed());
+    v->set_reset_by_subtraction(v->reset_by_subtraction());
+    if (m == CONVERSION_ROBUST || m == CONVERSION_ROBUST_PER_CHANNEL) {
+      v->set_percentile(v->percentile());
+    } else {
+      v->clear_percentile();
+    }
+    if (m == SPIKE_NORM) {
+      v->set_spike_norm_timesteps(v->spike_norm_timesteps());
+    } else {
+      v->clear_spike_norm_timesteps();
+    }
+    if (m == QCFS) {
+      v->set_qcfs_levels(v->qcfs_levels());
+      if (!v->has_qcfs_train()) *v->mutable_qcfs_train() = c.teacher().train();
+      v->mutable_qcfs_train()->set_threads(c.threads());
+      v->clear_calibration_size();
+      v->clear_calibration_seed();
+    } else {
+      v->clear_qcfs_levels();
+      v->clear_qcfs_train();
+    }
+    if (ev->t_max() == 0) ev->set_t_max(m == QCFS ? 64 : 256);
+    if (ev->cost_timesteps_size() == 0) {
+      for (int t : {4, 16, 64, 256}) {
+        if (t <= ev->t_max()) ev->add_cost_timesteps(t);
+      }
+    }
+  }
+  ev->set_test_subset(ev->test_subset());
+  ev->set_throughput_batch(ev->throughput_batch());
+  ev->set_latency_repeats(ev->latency_repeats());
+  c.mutable_energy()->set_pj_per_ac(c.energy().pj_per_ac());
+  c.mutable_energy()->set_pj_per_mac(c.energy().pj_per_mac());
+  if (c.has_teacher() && c.teacher().has_train()) {
+    c.mutable_teacher()->mutable_train()->set_threads(c.threads());
+  }
+  return c;
+}
+
+std::string ConfigHash(const ExperimentConfig& resolved) {
+  ExperimentConfig c = resolved;
+  c.clear_name();
+  c.mutable_data()->clear_path();  // where the files are does not change the experiment
+  c.mutable_data()->clear_decode_threads();
+  return Sha256Hex(Deterministic(c)).substr(0, 16);
+}
+
+std::string TeacherCacheKey(const ExperimentConfig& resolved) {
+  TeacherConfig t = resolved.teacher();
+  datasets::DatasetSpec d = resolved.data();
+  d.clear_path();
+  d.clear_decode_threads();
+  return Sha256Hex(absl::StrCat(Deterministic(t), "|", Deterministic(d))).substr(0, 16);
+}
+
+absl::StatusOr<std::vector<ExperimentConfig>> ExpandSuite(const SuiteConfig& suite) {
+  std::vector<ExperimentConfig> out;
+  std::set<std::string> seen;
+  auto add = [&](ExperimentConfig c) -> absl::Status {
+    if (auto e = Validate(c)) {
+      return absl::InvalidArgumentError(absl::StrCat(c.name(), ": ", e->path, " ", e->message));
+    }
+    ExperimentConfig r = ResolveExperiment(c);
+    if (seen.insert(ConfigHash(r)).second) out.push_back(std::move(r));
+    return absl::OkStatus();
+  };
+  if (suite.grids_size() == 0) {
+    return absl::InvalidArgumentError("grids: a suite needs at least one grid");
+  }
+  for (int g = 0; g < suite.grids_size(); ++g) {
+    const SuiteGrid& grid = suite.grids(g);
+    ExperimentConfig base = suite.base();
+    base.MergeFrom(grid.overrides());
+    std::vector<datasets::DatasetSpec> data(grid.datasets().begin(), grid.datasets().end());
+    if (data.empty()) data.push_back(base.data());
+    std::vector<Method> methods;
+    for (int m : grid.methods()) methods.push_back(static_cast<Method>(m));
+    if (methods.empty()) methods.push_back(base.method());
+    std::vector<ModelSpec> students(grid.students().begin(), grid.students().end());
+    if (students.empty()) students.push_back(base.student());
+    std::vector<int> timesteps(grid.timesteps().begin(), grid.timesteps().end());
+    if (timesteps.empty()) timesteps.push_back(base.train().timesteps());
+    std::vector<uint64_t> seeds(grid.seeds().begin(), grid.seeds().end());
+    if (seeds.empty()) seeds.push_back(base.seed());
+    for (const datasets::DatasetSpec& d : data) {
+      for (Method m : methods) {
+        for (uint64_t seed : seeds) {
+          ExperimentConfig c = base;
+          *c.mutable_data() = d;
+          c.set_method(m);
+          c.set_seed(seed);
+          if (!IsTrainedMethod(m)) {
+            c.set_name(absl::StrCat(suite.name(), "/", DatasetKey(d), "/", MethodKey(m), "/seed",
+                                    seed));
+            LASNN_RETURN_IF_ERROR(add(c));
+            continue;
+          }
+          for (const ModelSpec& s : students) {
+            for (int t : timesteps) {
+              ExperimentConfig e = c;
+              *e.mutable_student() = s;
+              e.mutable_train()->set_timesteps(t);
+              e.set_name(absl::StrCat(suite.name(), "/", DatasetKey(d), "/", MethodKey(m), "/",
+                                      s.name(), "/T", t, "/seed", seed));
+              LASNN_RETURN_IF_ERROR(add(e));
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::pair<int, int>> ParseShard(absl::string_view text) {
+  std::vector<std::string> parts = absl::StrSplit(text, '/');
+  int i = 0, n = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &i) || !absl::SimpleAtoi(parts[1], &n) ||
+      n < 1 || i < 0 || i >= n) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--shard must be i/n with 0 <= i < n, got '", text, "'"));
+  }
+  return std::make_pair(i, n);
+}
+
+std::vector<ExperimentConfig> SelectShard(const std::vector<ExperimentConfig>& experiments,
+                                          int index, int count) {
+  std::vector<ExperimentConfig> out;
+  for (size_t p = 0; p < experiments.size(); ++p) {
+    if (static_cast<int>(p % count) == index) out.push_back(experiments[p]);
+  }
+  return out;
+}
+
+}  // namespace lasnn
