@@ -5,6 +5,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/text_format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <set>
@@ -280,8 +281,14 @@ absl::StatusOr<ExperimentConfig> LoadExperimentFile(const std::string& path) {
 absl::StatusOr<SuiteConfig> ParseSuiteText(absl::string_view text, absl::string_view source) {
   TextFormat::ParseInfoTree tree;
   LASNN_ASSIGN_OR_RETURN(SuiteConfig s, ParseText<SuiteConfig>(text, source, &tree));
-  if (s.name().empty()) {
-    return LocatedError(source, tree, SuiteConfig::descriptor(), {"name", "must be set"});
+  // The name becomes a directory name (results/<name>): letters, digits, '_' and '-' only.
+  if (s.name().empty() || s.name().size() > 64 ||
+      !std::all_of(s.name().begin(), s.name().end(), [](char c) {
+        return absl::ascii_isalnum(c) || c == '_' || c == '-';
+      })) {
+    return LocatedError(source, tree, SuiteConfig::descriptor(),
+                        {"name", absl::StrCat("must be 1-64 letters, digits, '_' or '-' (it names "
+                                              "the results directory), got '", s.name(), "'")});
   }
   for (int g = 0; g < s.grids_size(); ++g) {
     const SuiteGrid& grid = s.grids(g);

@@ -27,9 +27,25 @@ absl::Status Invalid(absl::string_view field, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(field, " ", what));
 }
 
-absl::Status RequirePositive(const std::string& field, bool has, int64_t value) {
+// Caps that keep every size computation far from int64 overflow and reject absurd specs before
+// anything is allocated.
+constexpr int64_t kMaxDimension = int64_t{1} << 20;        // channels, features, widths, classes
+constexpr int64_t kMaxSpatial = int64_t{1} << 16;          // input height / width, kernel, padding
+constexpr int64_t kMaxKernel = 1024;
+constexpr int64_t kMaxElementsPerSample = int64_t{1} << 31;  // any layer's output
+constexpr int64_t kMaxParameters = int64_t{1} << 33;
+
+absl::Status RequirePositive(const std::string& field, bool has, int64_t value,
+                             int64_t max = kMaxDimension) {
   if (!has || value <= 0) return Invalid(field, "must be > 0");
+  if (value > max) return Invalid(field, absl::StrCat("must be <= ", max, ", got ", value));
   return absl::OkStatus();
+}
+
+int64_t Elements(const FeatureShape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
 }
 
 int64_t ConvParams(int64_t in, int64_t out, int64_t k, bool bn, bool bias) {
@@ -68,6 +84,10 @@ class Planner {
     }
     AssignTaps();
     for (const PlannedLayer& l : plan_.layers) {
+      if (plan_.num_parameters > kMaxParameters) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "the model has more than ", kMaxParameters, " parameters (at ", l.source, ")"));
+      }
       plan_.num_parameters += l.num_parameters;
       if (l.kind == Kind::kActivation) {
         plan_.num_activations += 1;
@@ -84,13 +104,17 @@ class Planner {
     LASNN_RETURN_IF_ERROR(
         RequirePositive("input.channels", spec_.input().has_channels(), spec_.input().channels()));
     LASNN_RETURN_IF_ERROR(
-        RequirePositive("input.height", spec_.input().has_height(), spec_.input().height()));
+        RequirePositive("input.height", spec_.input().has_height(), spec_.input().height(),
+                        kMaxSpatial));
     LASNN_RETURN_IF_ERROR(
-        RequirePositive("input.width", spec_.input().has_width(), spec_.input().width()));
+        RequirePositive("input.width", spec_.input().has_width(), spec_.input().width(),
+                        kMaxSpatial));
     LASNN_RETURN_IF_ERROR(
         RequirePositive("num_classes", spec_.has_num_classes(), spec_.num_classes()));
     const double m = spec_.width_multiplier();
-    if (!std::isfinite(m) || m <= 0) return Invalid("width_multiplier", "must be > 0");
+    if (!std::isfinite(m) || m <= 0 || m > 64) {
+      return Invalid("width_multiplier", "must be in (0, 64]");
+    }
     if (spec_.has_resnet() == (spec_.layers_size() > 0)) {
       return absl::InvalidArgumentError("set exactly one of layers and resnet");
     }
@@ -133,6 +157,11 @@ class Planner {
   absl::Status AddConv(const std::string& field, const std::string& name, int64_t out,
                        int64_t k, int64_t stride, int64_t padding, bool bn, bool bias) {
     LASNN_RETURN_IF_ERROR(RequireMap(field));
+    if (out > kMaxDimension || k > kMaxKernel) {
+      return Invalid(field, absl::StrCat("is too large: ", out, " channels (at most ",
+                                         kMaxDimension, " after the width multiplier), kernel ",
+                                         k, " (at most ", kMaxKernel, ")"));
+    }
     PlannedLayer l;
     l.kind = Kind::kConv;
     l.name = name;
@@ -199,6 +228,10 @@ class Planner {
 
   absl::Status AddLinear(const std::string& field, const std::string& name, int64_t out,
                          bool bias) {
+    if (out > kMaxDimension) {
+      return Invalid(field, absl::StrCat("is too large: ", out, " outputs (at most ",
+                                         kMaxDimension, " after the width multiplier)"));
+    }
     if (shape_.size() != 1) {
       return Invalid(field, absl::StrCat("needs a flat input but gets a ", ShapeString(shape_),
                                          " feature map; add a flatten before it"));
@@ -235,10 +268,13 @@ class Planner {
           const std::string f = field + ".conv";
           LASNN_RETURN_IF_ERROR(
               RequirePositive(f + ".out_channels", c.has_out_channels(), c.out_channels()));
-          LASNN_RETURN_IF_ERROR(RequirePositive(f + ".kernel_size", true, c.kernel_size()));
+          LASNN_RETURN_IF_ERROR(
+              RequirePositive(f + ".kernel_size", true, c.kernel_size(), kMaxKernel));
           LASNN_RETURN_IF_ERROR(RequirePositive(f + ".stride", true, c.stride()));
           const int64_t padding = c.has_padding() ? c.padding() : c.kernel_size() / 2;
-          if (padding < 0) return Invalid(f + ".padding", "must be >= 0");
+          if (padding < 0 || padding > kMaxSpatial) {
+            return Invalid(f + ".padding", absl::StrCat("must be in [0, ", kMaxSpatial, "]"));
+          }
           const bool bias = c.has_bias() ? c.bias() : !c.batch_norm();
           LASNN_RETURN_IF_ERROR(AddConv(f, name, Scale(c.out_channels()), c.kernel_size(),
                                         c.stride(), padding, c.batch_norm(), bias));
@@ -260,7 +296,8 @@ class Planner {
             plan_.layers.back().out_shape = shape_;
             break;
           }
-          LASNN_RETURN_IF_ERROR(RequirePositive(f + ".kernel_size", true, p.kernel_size()));
+          LASNN_RETURN_IF_ERROR(
+              RequirePositive(f + ".kernel_size", true, p.kernel_size(), kMaxSpatial));
           const int64_t stride = p.has_stride() ? p.stride() : p.kernel_size();
           LASNN_RETURN_IF_ERROR(RequirePositive(f + ".stride", true, stride));
           LASNN_RETURN_IF_ERROR(AddPool(
@@ -307,6 +344,10 @@ class Planner {
         case Layer::KIND_NOT_SET:
           return Invalid(field, "has no layer kind (conv, activation, pool, flatten, linear, "
                                 "dropout)");
+      }
+      if (Elements(shape_) > kMaxElementsPerSample) {
+        return Invalid(field, absl::StrCat("outputs ", Elements(shape_), " values per sample "
+                                           "(more than ", kMaxElementsPerSample, ")"));
       }
     }
     return absl::OkStatus();

@@ -84,7 +84,7 @@ TEST(ModelSpecTest, MissingOrNonPositiveFieldsAreNamed) {
 
   spec = Parse(kSmall);
   spec.set_width_multiplier(0);
-  ExpectInvalid(spec, "width_multiplier must be > 0");
+  ExpectInvalid(spec, "width_multiplier must be in (0, 64]");
 
   spec = Parse(kSmall);
   spec.mutable_neuron()->set_decay(1.5);
@@ -101,6 +101,30 @@ TEST(ModelSpecTest, MissingOrNonPositiveFieldsAreNamed) {
   spec = Parse(kSmall);
   spec.mutable_layers(8)->mutable_dropout()->set_p(1.0);
   ExpectInvalid(spec, "layers[8].dropout.p must be in [0, 1)");
+}
+
+TEST(ModelSpecTest, AbsurdSizesAreRejectedBeforeAnyAllocation) {
+  auto spec = ParseModelSpecText(kSmall);
+  ASSERT_TRUE(spec.ok());
+  ModelSpec s = *spec;
+  s.mutable_layers(0)->mutable_conv()->set_out_channels(2000000000);
+  ExpectInvalid(s, "layers[0].conv.out_channels must be <= 1048576");
+  s = *spec;
+  s.mutable_input()->set_height(1 << 20);
+  ExpectInvalid(s, "input.height must be <= 65536");
+  s = *spec;
+  s.mutable_layers(0)->mutable_conv()->set_kernel_size(1 << 14);
+  ExpectInvalid(s, "layers[0].conv.kernel_size must be <= 1024");
+  s = *spec;
+  s.mutable_input()->set_height(60000);
+  s.mutable_input()->set_width(60000);
+  s.mutable_layers(0)->mutable_conv()->set_out_channels(1000);
+  s.mutable_layers(9)->mutable_linear()->clear_in_features();
+  ExpectInvalid(s, "values per sample");
+  s = *spec;
+  s.set_width_multiplier(60);
+  s.mutable_layers(0)->mutable_conv()->set_out_channels(1000000);
+  ExpectInvalid(s, "is too large");
 }
 
 TEST(ModelSpecTest, ShapeErrorsAreClear) {
