@@ -26,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "datasets/load_dataset.h"
 #include "lasnn/checkpoint.h"
+#include "lasnn/data_parallel.h"
 #include "lasnn/data_split.h"
 #include "lasnn/evaluate.h"
 #include "lasnn/export.h"
@@ -59,6 +60,12 @@ ABSL_FLAG(std::string, data_dir, "", "Fashion-MNIST directory (default: Debian's
 ABSL_FLAG(std::string, run_dir, "", "output directory (required)");
 ABSL_FLAG(bool, resume, false, "continue from <run_dir>/checkpoint.pt");
 ABSL_FLAG(int32_t, eval_timesteps, 0, "T_max of the final test evaluation (0: training T)");
+ABSL_FLAG(int32_t, world_size, -1,
+          "data-parallel processes (-1: WORLD_SIZE or SLURM_NTASKS, else 1); --batch_size is per "
+          "process");
+ABSL_FLAG(int32_t, rank, -1, "this process's rank (-1: RANK or SLURM_PROCID, else 0)");
+ABSL_FLAG(std::string, rendezvous, "",
+          "data-parallel rendezvous: file:<path on a shared file system> or tcp:<host>:<port>");
 
 namespace lasnn {
 namespace {
@@ -166,9 +173,15 @@ absl::Status Run() {
             << splits.test.images.size(0) << "; method "
             << DistillConfig::Method_Name(t->distill().method()) << "\n";
 
+  DataParallelOptions dpo;
+  dpo.world_size = absl::GetFlag(FLAGS_world_size);
+  dpo.rank = absl::GetFlag(FLAGS_rank);
+  dpo.rendezvous = absl::GetFlag(FLAGS_rendezvous);
+  LASNN_ASSIGN_OR_RETURN(std::unique_ptr<DataParallel> dp, DataParallel::Join(dpo));
   TrainerOptions options;
   options.run_dir = run_dir;
   options.resume = absl::GetFlag(FLAGS_resume);
+  options.data_parallel = dp.get();
   LASNN_ASSIGN_OR_RETURN(TrainOutcome outcome,
                          Train(config, model, parts.train, parts.holdout,
                                teacher ? &*teacher : nullptr, options));
@@ -176,6 +189,7 @@ absl::Status Run() {
     return absl::AbortedError(absl::StrCat("training ", RunStatusName(outcome.status), ": ",
                                            outcome.message));
   }
+  if (dp->rank() != 0) return absl::OkStatus();  // rank 0 evaluates and writes the results
   EvalOptions eo;
   eo.timesteps = absl::GetFlag(FLAGS_eval_timesteps) > 0 ? absl::GetFlag(FLAGS_eval_timesteps)
                                                           : t->timesteps();

@@ -169,7 +169,9 @@ EpochMetrics MetricsFromSums(int64_t epoch, double lr, const double* sums, int64
 // Appends lines to run_dir/metrics.csv, one per event, flushed as written.
 class MetricsLog {
  public:
+  // path "": a log that discards.
   static absl::StatusOr<std::unique_ptr<MetricsLog>> Open(const std::string& path) {
+    if (path.empty()) return std::unique_ptr<MetricsLog>(new MetricsLog(path, nullptr));
     const bool fresh = !PathExists(path);
     std::FILE* f = std::fopen(path.c_str(), "a");
     if (f == nullptr) return ErrnoToStatus(errno, "cannot open metrics log", path);
@@ -177,8 +179,11 @@ class MetricsLog {
     if (fresh) LASNN_RETURN_IF_ERROR(log->Write(kCsvHeader));
     return log;
   }
-  ~MetricsLog() { std::fclose(file_); }
+  ~MetricsLog() {
+    if (file_ != nullptr) std::fclose(file_);
+  }
   absl::Status Write(absl::string_view line) {
+    if (file_ == nullptr) return absl::OkStatus();
     if (std::fprintf(file_, "%.*s\n", static_cast<int>(line.size()), line.data()) < 0 ||
         std::fflush(file_) != 0) {
       return ErrnoToStatus(errno, "cannot write metrics log", path_);
@@ -219,6 +224,7 @@ class Loop {
   absl::Status Setup(const datasets::Dataset& train);
   StepLosses Forward(const datasets::Batch& batch, int64_t active_pairs);
   void Progress(absl::string_view line) const {
+    if (!Writer()) return;
     if (options_.progress) {
       options_.progress(line);
     } else {
@@ -227,6 +233,19 @@ class Loop {
   }
   // `progress`: epochs completed, fractional within an epoch (epoch + step / steps_per_epoch),
   // so stage_epochs below 1 switches pairs on during an epoch (budgeted runs).
+  int World() const {
+    return options_.data_parallel != nullptr ? options_.data_parallel->world_size() : 1;
+  }
+  bool Writer() const {
+    return options_.data_parallel == nullptr || options_.data_parallel->rank() == 0;
+  }
+  // This rank's slice of a global batch (every rank draws the same global batches).
+  datasets::Batch Slice(const datasets::Batch& global) const {
+    if (World() == 1) return global;
+    const int64_t b = t_.batch_size(), r = options_.data_parallel->rank();
+    return datasets::Batch{global.images.narrow(0, r * b, b), global.labels.narrow(0, r * b, b),
+                           global.indices.narrow(0, r * b, b)};
+  }
   int64_t ActivePairs(double progress) const {
     const int64_t pairs = static_cast<int64_t>(pairs_.size());
     if (d_.paradigm() == DistillConfig::JOINT) return pairs;
@@ -320,13 +339,17 @@ absl::Status Loop::Setup(const datasets::Dataset& train) {
                     .weight_decay(o.weight_decay()));
   }
 
+  if (options_.data_parallel != nullptr) {
+    options_.data_parallel->BroadcastFromRankZero(*model_);
+    options_.data_parallel->BroadcastFromRankZero(*aligners_);
+  }
   LASNN_ASSIGN_OR_RETURN(datasets::BatcherOptions bopts,
                          datasets::DefaultBatcherOptions(train.name, /*training=*/true));
-  bopts.batch_size = t_.batch_size();
+  bopts.batch_size = t_.batch_size() * World();
   bopts.crop_padding = t_.augment().crop_padding();
   bopts.horizontal_flip = t_.augment().horizontal_flip();
   bopts.seed = t_.seed();
-  bopts.drop_last = train.images.size(0) >= t_.batch_size();
+  bopts.drop_last = train.images.size(0) >= bopts.batch_size;
   bopts.device = options_.device;
   bopts.prefetch_batches = 2;
   LASNN_ASSIGN_OR_RETURN(batcher_, datasets::Batcher::Create(train, bopts));
@@ -390,7 +413,9 @@ absl::StatusOr<TrainOutcome> Loop::Run(const datasets::Dataset& train,
   LASNN_RETURN_IF_ERROR(TorchCall("trainer setup", [&] { return Setup(train); }));
   const std::string ckpt_path = JoinPath(options_.run_dir, "checkpoint.pt");
   const std::string best_path = JoinPath(options_.run_dir, "best_weights.pt");
-  LASNN_ASSIGN_OR_RETURN(auto log, MetricsLog::Open(JoinPath(options_.run_dir, "metrics.csv")));
+  // Only rank 0 writes (data-parallel training); the other ranks' log discards.
+  LASNN_ASSIGN_OR_RETURN(
+      auto log, MetricsLog::Open(Writer() ? JoinPath(options_.run_dir, "metrics.csv") : ""));
 
   TrainOutcome outcome;
   CheckpointState state;
@@ -453,7 +478,8 @@ absl::StatusOr<TrainOutcome> Loop::Run(const datasets::Dataset& train,
     bool diverged = false;
     std::string diverged_message;
     for (int64_t b = 0; b < steps_per_epoch_; ++b) {
-      LASNN_ASSIGN_OR_RETURN(datasets::Batch batch, batcher_->Next());
+      LASNN_ASSIGN_OR_RETURN(datasets::Batch global_batch, batcher_->Next());
+      const datasets::Batch batch = Slice(global_batch);
       lr = LearningRateAt(t_.schedule(), t_.optimizer().lr(), state.step, steps_per_epoch_,
                           total_steps);
       const int64_t active_pairs =
@@ -468,6 +494,13 @@ absl::StatusOr<TrainOutcome> Loop::Run(const datasets::Dataset& train,
         }
         optimizer_->zero_grad();
         l.total.backward();
+        if (options_.data_parallel != nullptr) {
+          std::vector<at::Tensor> all;
+          for (auto& group : optimizer_->param_groups()) {
+            for (auto& p : group.params()) all.push_back(p);
+          }
+          options_.data_parallel->AllReduceGradients(all);
+        }
         optimizer_->step();
         at::Tensor parts = at::stack({l.total.detach().to(at::kDouble), l.ce.detach().to(at::kDouble),
                                       l.kd.detach().to(at::kDouble),
@@ -528,6 +561,7 @@ absl::StatusOr<TrainOutcome> Loop::Run(const datasets::Dataset& train,
     EpochMetrics m = MetricsFromSums(epoch, lr, v, steps_per_epoch_, epoch_images);
     m.images_per_second = epoch_images / std::max(1e-9, epoch_seconds);
     m.seconds = epoch_seconds;
+    if (options_.data_parallel != nullptr) options_.data_parallel->AverageBuffers(*model_);
     if (holdout.images.defined() && holdout.images.size(0) > 0) {
       EvalOptions eo;
       eo.timesteps = snn_ ? t_.timesteps() : 1;
@@ -552,8 +586,10 @@ absl::StatusOr<TrainOutcome> Loop::Run(const datasets::Dataset& train,
     }
     state.next_epoch = epoch + 1;
     state.rng_state = at::detail::getDefaultCPUGenerator().get_state();
-    LASNN_RETURN_IF_ERROR(SaveCheckpoint(ckpt_path, state, *model_, *optimizer_, aligners_.get(),
-                                         best_state));
+    if (Writer()) {
+      LASNN_RETURN_IF_ERROR(SaveCheckpoint(ckpt_path, state, *model_, *optimizer_,
+                                           aligners_.get(), best_state));
+    }
     ++epochs_this_run;
     if (t_.collapse_epochs() > 0 && epoch + 1 >= t_.collapse_epochs() &&
         state.best_holdout_accuracy < 1.5 * chance) {
@@ -573,7 +609,7 @@ absl::StatusOr<TrainOutcome> Loop::Run(const datasets::Dataset& train,
   outcome.finished = state.next_epoch >= t_.epochs() && outcome.status == RunStatus::kOk;
   if (!best_state.empty()) {
     RestoreState(*model_, best_state);
-    if (outcome.status == RunStatus::kOk) {
+    if (outcome.status == RunStatus::kOk && Writer()) {
       LASNN_RETURN_IF_ERROR(SaveWeights(best_path, *model_));
     }
   }

@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "datasets/dataset.h"
+#include "lasnn/data_parallel.h"
 #include "lasnn/model.h"
 #include "lasnn/train_run.pb.h"
 
@@ -44,6 +45,10 @@ struct TrainerOptions {
   int64_t stop_after_epochs = 0;
   // Fault injection for tests: the loss of this 0-based global step becomes NaN; -1: never.
   int64_t inject_nan_at_step = -1;
+  // Data-parallel training (lasnn/data_parallel.h): train.batch_size is per rank, the global
+  // batch is world_size x batch_size; only rank 0 writes to run_dir (every rank reads its
+  // checkpoint to resume, so run_dir must be on a shared file system). nullptr: one process.
+  DataParallel* data_parallel = nullptr;
 };
 
 struct EpochMetrics {
