@@ -639,9 +639,14 @@ absl::StatusOr<RunRecord> Harness::Run(const ExperimentConfig& resolved) {
   std::string summary;
   if (record.status() == RunRecord::OK && t_max > 0) {
     const int at = record.train_timesteps() > 0 ? record.train_timesteps() : t_max;
-    summary = absl::StrFormat("accuracy %.2f%% at T=%d (ANN %.2f%%), within 1 pt from t=%d",
-                              100 * record.accuracy_at_t(at - 1), at,
-                              100 * record.ann_accuracy(), record.timesteps_within_1pt());
+    summary = absl::StrFormat("accuracy %.2f%% at T=%d", 100 * record.accuracy_at_t(at - 1), at);
+    if (record.has_ann_accuracy()) {
+      absl::StrAppendFormat(&summary, " (ANN %.2f%%; within 1 point %s)",
+                            100 * record.ann_accuracy(),
+                            record.timesteps_within_1pt() > 0
+                                ? absl::StrCat("from t=", record.timesteps_within_1pt())
+                                : absl::StrCat("at no t <= ", t_max));
+    }
   } else {
     summary = absl::StrCat(RunRecord::Status_Name(record.status()), ": ",
                            record.status_message());

@@ -1,6 +1,7 @@
-// Run records on disk: <dir>/<config_hash>.pb (binary protobuf) with a JSON twin
-// <config_hash>.json, both written atomically (temporary file, then rename; the .json first, so
-// a .pb present means the record is complete). No LibTorch dependency.
+// Run records on disk (benchmarks/run_record.proto): <dir>/<config_hash>.pb (binary protobuf)
+// with a JSON twin <dir>/<config_hash>.json (proto field names, pretty printed). Both are written
+// atomically (util/file_util.h: temporary file, fsync, rename), the .json first and the .pb last,
+// so a .pb present means the record is complete. No LibTorch dependency.
 #ifndef LASNN_REPORTS_RECORD_IO_H_
 #define LASNN_REPORTS_RECORD_IO_H_
 
@@ -13,20 +14,29 @@
 
 namespace lasnn {
 
-// Creates `dir`. InvalidArgument when config_hash is empty or not [0-9A-Za-z_-]+.
+// True if `hash` is a usable record name: non-empty, only [0-9A-Za-z_-].
+bool IsValidRecordName(const std::string& hash);
+
+// Writes <dir>/<hash>.json, then <dir>/<hash>.pb, creating `dir` and its parents.
+// InvalidArgument (nothing written) when record.config_hash() is not a valid record name;
+// otherwise the errors of MakeDirectories / WriteFileAtomically, naming the path.
 absl::Status WriteRecord(const std::string& dir, const RunRecord& record);
 
-// NotFound for a missing file, DataLoss naming the file when it does not parse.
+// One record file. NotFound for a missing file; DataLoss naming the file when it does not parse
+// as a RunRecord or has no config_hash (an empty or foreign file).
 absl::StatusOr<RunRecord> ReadRecord(const std::string& path);
 
-// Every <dir>/*.pb, sorted by file name. NotFound when dir does not exist; DataLoss naming the
-// first file that does not parse.
+// Every regular file <dir>/*.pb, sorted by file name (temporary files and the .json twins are
+// skipped). NotFound when `dir` does not exist; DataLoss naming the first file that does not parse.
+// An existing directory without records gives an empty vector.
 absl::StatusOr<std::vector<RunRecord>> ReadRecords(const std::string& dir);
 
+// True if <dir>/<config_hash>.pb exists (the record is complete; see above).
 bool RecordExists(const std::string& dir, const std::string& config_hash);
 
-// The record as JSON (proto field names, pretty printed).
-std::string RecordToJson(const RunRecord& record);
+// The record as pretty-printed JSON with proto field names ("config_hash", not "configHash").
+// Internal if the conversion fails.
+absl::StatusOr<std::string> RecordToJson(const RunRecord& record);
 
 }  // namespace lasnn
 

@@ -1,13 +1,19 @@
-// Comparison reports from run records only (benchmarks/run_record.proto): Markdown and a
-// self-contained HTML page (inline CSS and SVG charts, no scripts, no network). No LibTorch.
+// Comparison reports made from run records only (benchmarks/run_record.proto): Markdown and a
+// self-contained HTML5 page (inline CSS and inline SVG charts; no scripts, no external resources).
+// No LibTorch dependency.
 //
-// Per dataset: the teacher; the comparison table in the style of the LaSNN paper (method,
-// architecture, T, accuracy, gap to the ANN; mean +- std over seeds); accuracy against timesteps
-// (log2 t) for every method; the timesteps each method needs to reach the accuracy LaSNN reaches
-// at its T, and the speed-up ratio; latency, throughput, synaptic operations and energy; the
-// depth table; firing rates; run times and peak memory. Then provenance and the command that
-// reproduces the report. Records that are not OK are listed as failed and never enter a table or
-// chart as numbers.
+// Contents: run status, with every record that is not OK in a "Failed / excluded runs" table (such
+// a record never enters another table or a chart as a number); then per dataset
+// (config.data.kind): the ANN teacher; the comparison table in the style of the LaSNN paper
+// (method, student architecture, T, accuracy, gap to the ANN; mean ± sample std over seeds);
+// accuracy against timesteps (log2 t) for every method; the timesteps each method needs to reach
+// the accuracy of the best LaSNN result, and the ratio to LaSNN's T; latency, throughput,
+// synaptic operations and energy against the ANN; accuracy by student depth; firing rates per
+// layer; run times and peak memory. Last, provenance (builds, machines, dates, evaluation
+// subsets) and the command that reproduces the report.
+//
+// Output depends only on the set of records (not their order) and the options: no current time,
+// fixed numeric precision, so it can be compared with golden files.
 #ifndef LASNN_REPORTS_REPORT_H_
 #define LASNN_REPORTS_REPORT_H_
 
@@ -15,24 +21,27 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "benchmarks/experiment.pb.h"
 #include "benchmarks/run_record.pb.h"
 
 namespace lasnn {
 
 struct ReportOptions {
   std::string title = "LaSNN-Bench report";
+  // Shown after "Reproduce with:"; when empty, the records' own command if they all share one.
   std::string reproduce_command;
   std::string note;  // optional paragraph under the title
 };
 
-// "LaSNN (joint)", "MaxNorm conversion", ...
+// "LaSNN (joint)", "MaxNorm conversion", ...; "unknown method" for METHOD_UNSPECIFIED.
 std::string MethodDisplayName(Method method);
 
 std::string MarkdownReport(const std::vector<RunRecord>& records, const ReportOptions& options);
 std::string HtmlReport(const std::vector<RunRecord>& records, const ReportOptions& options);
 
-// Reads the records in runs_dir and writes <out_dir>/report.md and report.html atomically.
-// NotFound when runs_dir has no records; DataLoss naming a corrupt record.
+// Reads the records in `runs_dir` (reports/record_io.h) and writes <out_dir>/report.md and
+// <out_dir>/report.html atomically, creating out_dir. NotFound when runs_dir is missing or holds
+// no records; DataLoss naming a corrupt record; errors writing name the path.
 absl::Status WriteReports(const std::string& runs_dir, const std::string& out_dir,
                           const ReportOptions& options);
 

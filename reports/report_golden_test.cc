@@ -1,0 +1,330 @@
+// Golden-file test of the reports on fixed TEST FIXTURE records (reports/testdata/records/, made by
+// reports/testdata/make_fixture_records.py; invented numbers, not measurements), plus direct
+// checks of the facts the report must state.
+//
+// To accept an intended change of the output, rewrite the goldens and review their diff:
+//   bazel test //reports:report_golden_test --test_env=LASNN_UPDATE_GOLDENS=$PWD
+#include <dirent.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+#include "reports/record_io.h"
+#include "reports/report.h"
+#include "util/file_util.h"
+#include "util/test_tmpdir.h"
+
+namespace lasnn {
+namespace {
+
+constexpr char kRecordsDir[] = "reports/testdata/records";
+constexpr char kGoldenDir[] = "reports/testdata/golden";
+
+std::vector<RunRecord> FixtureRecords() {
+  std::vector<std::string> names;
+  DIR* d = opendir(kRecordsDir);
+  EXPECT_NE(d, nullptr) << kRecordsDir;
+  if (d == nullptr) return {};
+  while (const dirent* e = readdir(d)) {
+    if (absl::EndsWith(e->d_name, ".textproto")) names.push_back(e->d_name);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  std::vector<RunRecord> records;
+  for (const std::string& name : names) {
+    const std::string path = JoinPath(kRecordsDir, name);
+    auto text = ReadFileToString(path);
+    EXPECT_TRUE(text.ok()) << text.status();
+    RunRecord r;
+    EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(*text, &r)) << path;
+    records.push_back(r);
+  }
+  return records;
+}
+
+ReportOptions Options() {
+  ReportOptions o;
+  o.title = "LaSNN-Bench: Fashion-MNIST (test fixture)";
+  o.reproduce_command = "bazel run //benchmarks:reproduce_fmnist";
+  o.note = "Made from hand-written test fixture records, not from measurements.";
+  return o;
+}
+
+// Compares `got` with the golden file, or rewrites the golden when LASNN_UPDATE_GOLDENS names the
+// source tree. On a mismatch the message shows the first differing line.
+void CompareWithGolden(const std::string& got, const std::string& name) {
+  const std::string rel = JoinPath(kGoldenDir, name);
+  if (const char* tree = std::getenv("LASNN_UPDATE_GOLDENS"); tree != nullptr && *tree != '\0') {
+    const std::string path = JoinPath(tree, rel);
+    const absl::Status s = WriteFileAtomically(path, got);
+    ASSERT_TRUE(s.ok()) << s;
+    std::printf("rewrote %s\n", path.c_str());
+    return;
+  }
+  auto want = ReadFileToString(rel);
+  ASSERT_TRUE(want.ok()) << want.status();
+  if (got == *want) return;
+  const std::vector<std::string> a = absl::StrSplit(got, '\n'), b = absl::StrSplit(*want, '\n');
+  for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+    const std::string x = i < a.size() ? a[i] : "<end of output>";
+    const std::string y = i < b.size() ? b[i] : "<end of golden>";
+    if (x != y) {
+      FAIL() << rel << " differs first at line " << i + 1 << ":\n  got:    " << x
+             << "\n  golden: " << y
+             << "\nIf the change is intended: bazel test //reports:report_golden_test "
+                "--test_env=LASNN_UPDATE_GOLDENS=$PWD, then review the diff.";
+    }
+  }
+}
+
+// The text from `heading` to the next heading of the same or a higher level ("## " / "### ").
+std::string Section(const std::string& md, const std::string& heading) {
+  const size_t start = md.find(heading + "\n");
+  if (start == std::string::npos) return "";
+  const std::string level = heading.substr(0, heading.find(' ') + 1);  // "### "
+  size_t end = start + heading.size();
+  while ((end = md.find("\n#", end)) != std::string::npos) {
+    const size_t hashes = md.find_first_not_of('#', end + 1) - (end + 1);
+    if (hashes + 1 <= level.size()) break;
+    ++end;
+  }
+  return md.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+TEST(ReportGoldenTest, FixtureRecordsAreComplete) {
+  const std::vector<RunRecord> records = FixtureRecords();
+  ASSERT_EQ(records.size(), 33u);
+  for (const RunRecord& r : records) {
+    EXPECT_TRUE(IsValidRecordName(r.config_hash())) << r.config().name();
+    EXPECT_TRUE(r.config().data().kind() == datasets::DATASET_KIND_FASHION_MNIST);
+  }
+}
+
+TEST(ReportGoldenTest, MarkdownMatchesGolden) {
+  CompareWithGolden(MarkdownReport(FixtureRecords(), Options()), "report.md");
+}
+
+TEST(ReportGoldenTest, HtmlMatchesGolden) {
+  CompareWithGolden(HtmlReport(FixtureRecords(), Options()), "report.html");
+}
+
+TEST(ReportGoldenTest, OutputDoesNotDependOnRecordOrder) {
+  std::vector<RunRecord> records = FixtureRecords();
+  const std::string md = MarkdownReport(records, Options());
+  const std::string html = HtmlReport(records, Options());
+  std::reverse(records.begin(), records.end());
+  EXPECT_EQ(MarkdownReport(records, Options()), md);
+  EXPECT_EQ(HtmlReport(records, Options()), html);
+}
+
+TEST(ReportGoldenTest, DivergedRunIsListedAsFailedAndNeverTabulated) {
+  const std::string md = MarkdownReport(FixtureRecords(), Options());
+  const std::string html = HtmlReport(FixtureRecords(), Options());
+  const std::string failed = Section(md, "### Failed / excluded runs");
+  ASSERT_FALSE(failed.empty()) << md;
+  EXPECT_NE(failed.find("Feature KD"), std::string::npos) << failed;
+  EXPECT_NE(failed.find("DIVERGED"), std::string::npos) << failed;
+  EXPECT_NE(failed.find("loss is NaN at step 137"), std::string::npos) << failed;
+  // Its stray numbers (accuracy 43.21%, firing rate 0.432) appear nowhere, and Feature KD (its
+  // only method) appears in no table but the failures.
+  EXPECT_EQ(md.find("43.21"), std::string::npos);
+  EXPECT_EQ(html.find("43.21"), std::string::npos);
+  EXPECT_EQ(md.find("0.432"), std::string::npos);
+  const std::string dataset = Section(md, "## Fashion-MNIST");
+  ASSERT_FALSE(dataset.empty());
+  EXPECT_EQ(dataset.find("Feature KD"), std::string::npos) << dataset;
+  EXPECT_EQ(Section(md, "### Comparison").find("Feature KD"), std::string::npos);
+  EXPECT_NE(md.find("33 run records: 1 DIVERGED, 32 OK."), std::string::npos);
+}
+
+TEST(ReportGoldenTest, StatesTheKeyResults) {
+  const std::string md = MarkdownReport(FixtureRecords(), Options());
+  // Teacher line.
+  EXPECT_NE(md.find("ANN teacher fmnist_vgg, test accuracy 93.40% on the whole test set, "
+                    "870,826 parameters, weights SHA-256 400dd948f504…"),
+            std::string::npos);
+  // Two seeds of LaSNN (joint) at T = 4: (92.68 + 92.92) / 2 = 92.80, sample std 0.17.
+  const std::string comparison = Section(md, "### Comparison");
+  EXPECT_NE(comparison.find("| LaSNN (joint) | fmnist_student_small | 4 | 92.80 ± 0.17 | 0.60 | "
+                            "93.40 | 2 | 10000 |"),
+            std::string::npos)
+      << comparison;
+  // Conversion rows at the cost timesteps and the first t within 1 point; never for Spike-Norm.
+  EXPECT_NE(comparison.find("| MaxNorm conversion | fmnist_vgg | 128 | 92.80 |"), std::string::npos);
+  EXPECT_NE(comparison.find("| MaxNorm conversion | fmnist_vgg | 110 (first t within 1 pt) |"),
+            std::string::npos);
+  EXPECT_NE(comparison.find("| Spike-Norm conversion | fmnist_vgg | never (t≤256) |"),
+            std::string::npos);
+  EXPECT_NE(comparison.find("| QCFS conversion | fmnist_vgg_qcfs | 64 |"), std::string::npos);
+  EXPECT_EQ(comparison.find("| QCFS conversion | fmnist_vgg_qcfs | 128 |"), std::string::npos);
+  // The LaSNN reference (smallest T within 1 point of the teacher) and the speed-up sentences.
+  const std::string match = Section(md, "### Timesteps to match LaSNN");
+  EXPECT_NE(match.find("Reference: LaSNN (joint) on fmnist_student_small at T = 4 reaches 92.80%"),
+            std::string::npos)
+      << match;
+  EXPECT_NE(match.find("- LaSNN needs 32x fewer timesteps than MaxNorm conversion (T = 4 vs "
+                       "t = 128)."),
+            std::string::npos)
+      << match;
+  EXPECT_NE(match.find("- LaSNN needs 16x fewer timesteps than RobustNorm conversion"),
+            std::string::npos);
+  EXPECT_NE(match.find("- Spike-Norm conversion: not reached within t≤256."), std::string::npos);
+  EXPECT_NE(match.find("- QCFS conversion: not reached within t≤64."), std::string::npos);
+  EXPECT_NE(match.find("- LaSNN needs 2x fewer timesteps than LaSNN (stagewise) on "
+                       "fmnist_student_small (T = 4 vs T = 8)."),
+            std::string::npos)
+      << match;
+  EXPECT_NE(match.find("- Logit KD on fmnist_student_small: not reached within T≤8."),
+            std::string::npos);
+  // Evaluation subsets are stated.
+  EXPECT_NE(md.find("Conversion curves evaluated on the first 1000 test images."),
+            std::string::npos);
+  EXPECT_NE(md.find("Trained SNNs evaluated on the whole test set (10000 images)."),
+            std::string::npos);
+  // The ANN row of the energy table and a depth table with both students.
+  EXPECT_NE(md.find("| ANN teacher | fmnist_vgg | ANN | 0.92 | 4310 | 0 | 19.09 M | 87.835 | "
+                    "1.000x |"),
+            std::string::npos);
+  const std::string depth = Section(md, "### Depth");
+  EXPECT_NE(depth.find("| fmnist_student_small | LaSNN (joint) | 206,970 | 90.32 ± 0.27 (n=2) |"),
+            std::string::npos)
+      << depth;
+  EXPECT_NE(depth.find("| fmnist_student_deeper | LaSNN (joint) | 218,586 | 90.20 |"),
+            std::string::npos);
+  // Provenance and the command.
+  EXPECT_NE(md.find("Reproduce with:\n\n```\nbazel run //benchmarks:reproduce_fmnist\n```"),
+            std::string::npos);
+  EXPECT_NE(md.find("5e1f0c3a9b2d4e6f8a7b9c0d1e2f3a4b5c6d7e8f"), std::string::npos);
+}
+
+TEST(ReportGoldenTest, HtmlIsSelfContained) {
+  const std::string html = HtmlReport(FixtureRecords(), Options());
+  EXPECT_TRUE(absl::StartsWith(html, "<!DOCTYPE html>\n"));
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("<polyline"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("<img"), std::string::npos);
+  EXPECT_EQ(html.find("url("), std::string::npos);
+  // The only URLs are the SVG namespace.
+  const std::string ns = "xmlns=\"http://www.w3.org/2000/svg\"";
+  std::string rest = absl::StrReplaceAll(html, {{ns, ""}});
+  EXPECT_EQ(rest.find("http://"), std::string::npos);
+  EXPECT_EQ(rest.find("https://"), std::string::npos);
+  EXPECT_EQ(rest.find("//www."), std::string::npos);
+}
+
+TEST(ReportGoldenTest, EscapesRecordText) {
+  std::vector<RunRecord> records = FixtureRecords();
+  for (RunRecord& r : records) {
+    if (r.status() != RunRecord::OK) r.set_status_message("<script>alert(\"x\")</script> & | pipe");
+  }
+  ReportOptions o = Options();
+  o.title = "A <b>title</b> & more";
+  const std::string html = HtmlReport(records, o);
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; | pipe"),
+            std::string::npos);
+  EXPECT_NE(html.find("<title>A &lt;b&gt;title&lt;/b&gt; &amp; more</title>"), std::string::npos);
+  const std::string md = MarkdownReport(records, o);
+  EXPECT_NE(md.find("</script> & \\| pipe"), std::string::npos);  // a pipe would split the cell
+}
+
+// Sparse records: no teacher anywhere, a second dataset with a conversion only, an OK record
+// without accuracies, no provenance. The report still renders and states what it can.
+TEST(ReportGoldenTest, HandlesSparseRecords) {
+  std::vector<RunRecord> records(4);
+  records[0].set_config_hash("direct");
+  records[0].mutable_config()->set_name("direct_only");
+  records[0].mutable_config()->set_method(DIRECT);
+  records[0].mutable_config()->mutable_data()->set_kind(datasets::DATASET_KIND_FASHION_MNIST);
+  records[0].set_status(RunRecord::OK);
+  records[0].set_student_name("tiny");
+  records[0].set_train_timesteps(2);
+  records[0].add_accuracy_at_t(0.5);
+  records[0].add_accuracy_at_t(0.625);
+  records[0].set_eval_samples(200);
+  records[1].set_config_hash("conv");
+  records[1].mutable_config()->set_method(CONVERSION_ROBUST);
+  records[1].mutable_config()->mutable_data()->set_kind(datasets::DATASET_KIND_CIFAR10);
+  records[1].set_status(RunRecord::OK);
+  records[1].set_ann_accuracy(0.8);
+  for (int t = 1; t <= 8; ++t) records[1].add_accuracy_at_t(0.1 * t);
+  records[1].set_eval_samples(100);
+  records[1].set_eval_subset(100);
+  records[2].set_config_hash("no_accuracy");
+  records[2].mutable_config()->set_name("ok_but_empty");
+  records[2].mutable_config()->set_method(LASNN_JOINT);
+  records[2].set_status(RunRecord::OK);
+  records[2].set_train_timesteps(4);
+  records[3].set_config_hash("failed");
+  records[3].mutable_config()->set_method(QCFS);
+  records[3].set_status(RunRecord::FAILED);
+  records[3].set_status_message("out of memory");
+  const std::string md = MarkdownReport(records, ReportOptions());
+  const std::string html = HtmlReport(records, ReportOptions());
+  EXPECT_NE(md.find("4 run records: 1 FAILED, 2 OK, 1 OK but excluded."), std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| ok_but_empty | Unknown dataset | LaSNN (joint) | - | 4 | OK (excluded) | "
+                    "no accuracy at T = 4 |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("No ANN teacher in these records."), std::string::npos);
+  EXPECT_NE(md.find("| Direct (surrogate BPTT) | tiny | 2 | 62.50 | - | - | 1 | 200 |"),
+            std::string::npos);
+  EXPECT_NE(md.find("## CIFAR-10"), std::string::npos);
+  // Cost rows 16..256 are beyond the 8-step curve: the row at its length, then within 1 point.
+  EXPECT_NE(md.find("| RobustNorm conversion | - | 8 | 80.00 | 0.00 | 80.00 | 1 | 100 |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| RobustNorm conversion | - | 8 (first t within 1 pt) |"),
+            std::string::npos);
+  EXPECT_NE(md.find("No LaSNN result for this dataset"), std::string::npos);
+  EXPECT_NE(md.find("Conversion curves evaluated on the first 100 test images."),
+            std::string::npos);
+  EXPECT_EQ(md.find("Reproduce with:"), std::string::npos);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+}
+
+TEST(ReportGoldenTest, WriteReportsFromRecordFiles) {
+  const std::string runs = TestTmpPath("runs"), out = TestTmpPath("out/report");
+  const std::vector<RunRecord> records = FixtureRecords();
+  for (const RunRecord& r : records) ASSERT_TRUE(WriteRecord(runs, r).ok());
+  ASSERT_TRUE(WriteReports(runs, out, Options()).ok());
+  auto md = ReadFileToString(JoinPath(out, "report.md"));
+  auto html = ReadFileToString(JoinPath(out, "report.html"));
+  ASSERT_TRUE(md.ok() && html.ok());
+  EXPECT_EQ(*md, MarkdownReport(records, Options()));
+  EXPECT_EQ(*html, HtmlReport(records, Options()));
+}
+
+TEST(ReportGoldenTest, WriteReportsErrors) {
+  const std::string out = TestTmpPath("out_errors");
+  // A missing runs directory and one without records.
+  absl::Status s = WriteReports(TestTmpPath("missing_runs"), out, Options());
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  const std::string empty = TestTmpPath("empty_runs");
+  ASSERT_TRUE(MakeDirectories(empty).ok());
+  s = WriteReports(empty, out, Options());
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  EXPECT_NE(s.message().find("no run records"), std::string::npos) << s;
+  // A corrupt record is named.
+  const std::string runs = TestTmpPath("corrupt_runs");
+  ASSERT_TRUE(WriteRecord(runs, FixtureRecords().front()).ok());
+  ASSERT_TRUE(WriteFileAtomically(JoinPath(runs, "broken.pb"), "\xff\xff\xff").ok());
+  s = WriteReports(runs, out, Options());
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_NE(s.message().find("broken.pb"), std::string::npos) << s;
+  EXPECT_FALSE(PathExists(JoinPath(out, "report.md")));
+}
+
+}  // namespace
+}  // namespace lasnn
