@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string>
 
+#include <unistd.h>
+
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
@@ -61,6 +63,16 @@ absl::Status Update() {
 }  // namespace lasnn
 
 int main(int argc, char** argv) {
+  // The bands must come from the kernels the test uses (.bazelrc pins OPENBLAS_CORETYPE for
+  // tests; OpenBLAS reads it once, when it loads): re-execute with it set.
+  const char* core = std::getenv("OPENBLAS_CORETYPE");
+  if (core == nullptr || std::string(core) != "Haswell") {
+    setenv("OPENBLAS_CORETYPE", "Haswell", 1);
+    setenv("OMP_NUM_THREADS", "2", 1);
+    execv("/proc/self/exe", argv);
+    std::perror("update_regression_bands: re-exec");
+    return 1;
+  }
   absl::ParseCommandLine(argc, argv);
   absl::Status s = lasnn::Update();
   if (!s.ok()) {
