@@ -4,6 +4,8 @@
 #include <torch/cuda.h>
 #include <torch/csrc/autograd/grad_mode.h>
 #include <torch/utils.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -272,6 +274,18 @@ struct Harness::Impl {
     LASNN_ASSIGN_OR_RETURN(ann.model, BuildModel(spec, Mode::kAnn));
     const std::string weights = JoinPath(dir, "best_weights.pt");
     const std::string result_file = JoinPath(dir, "ann_result.pb");
+    // Shards of a sweep (Slurm array tasks) share the cache: one trains, the others wait for it.
+    LASNN_RETURN_IF_ERROR(MakeDirectories(dir));
+    const std::string lock_path = JoinPath(dir, "lock");
+    const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd < 0) return ErrnoToStatus(errno, "cannot open the cache lock", lock_path);
+    struct FdLock {
+      int fd;
+      ~FdLock() { ::close(fd); }  // closing releases the flock
+    } lock{lock_fd};
+    if (::flock(lock_fd, LOCK_EX) != 0) {
+      return ErrnoToStatus(errno, "cannot lock the cache", lock_path);
+    }
     if (PathExists(result_file) && PathExists(weights)) {
       LASNN_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(result_file));
       if (!ann.result.ParseFromString(bytes)) {

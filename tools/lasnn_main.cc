@@ -188,6 +188,8 @@ absl::Status Slurm() {
   o.gres = absl::GetFlag(FLAGS_gres);
   o.job_name = absl::StrCat("lasnn-", suite.name());
   LASNN_ASSIGN_OR_RETURN(std::string script, SlurmArrayScript(o));
+  // Slurm opens each task's output file before the task starts: the folder must exist.
+  LASNN_RETURN_IF_ERROR(MakeDirectories(JoinPath(o.runs_dir, "slurm-logs")));
   LASNN_RETURN_IF_ERROR(WriteFileAtomically(absl::GetFlag(FLAGS_out), script));
   std::printf("wrote %s (%d array tasks); submit with: sbatch %s\n", absl::GetFlag(FLAGS_out).c_str(),
               o.shards, absl::GetFlag(FLAGS_out).c_str());
