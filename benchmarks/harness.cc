@@ -28,12 +28,14 @@
 #include "benchmarks/experiment_config.h"
 #include "benchmarks/synaptic_ops.h"
 #include "datasets/batcher.h"
+#include "datasets/dataset_info.h"
 #include "datasets/load_dataset.h"
 #include "datasets/rng.h"
 #include "lasnn/checkpoint.h"
 #include "lasnn/data_split.h"
 #include "lasnn/evaluate.h"
 #include "lasnn/model.h"
+#include "lasnn/torchscript_import.h"
 #include "lasnn/trainer.h"
 #include "reports/record_io.h"
 #include "util/build_info.h"
@@ -339,9 +341,21 @@ struct Harness::Impl {
   absl::StatusOr<Ann> Teacher(const ExperimentConfig& c, const datasets::DatasetSplits& splits) {
     const TeacherConfig& t = c.teacher();
     if (t.has_torchscript_file()) {
-      return absl::UnimplementedError(
-          "teacher.torchscript_file: import the TorchScript file first with "
-          "`bazel run //lasnn:import_torchscript` and use teacher.weights_file + teacher.model");
+      // Bring your own teacher: a PyTorch nn.Sequential saved with TorchScript, mapped onto a
+      // ModelSpec (lasnn/torchscript_import.h); what does not map is an error naming it.
+      LASNN_ASSIGN_OR_RETURN(datasets::DatasetInfo info,
+                             datasets::GetDatasetInfo(c.data().kind()));
+      ImportOptions io;
+      io.input_shape = {info.channels, info.height, info.width};
+      LASNN_ASSIGN_OR_RETURN(ImportedModel imported, ImportTorchScript(t.torchscript_file(), io));
+      for (const std::string& note : imported.notes) Progress("  import: " + note);
+      Ann ann;
+      ann.spec = imported.spec;
+      ann.model = imported.model;
+      LASNN_RETURN_IF_ERROR(MeasureAnn(ann, splits.test, c));
+      LASNN_ASSIGN_OR_RETURN(std::string sha, Sha256File(t.torchscript_file()));
+      ann.result.set_weights_sha256(sha);
+      return ann;
     }
     if (t.has_weights_file()) {
       Ann ann;

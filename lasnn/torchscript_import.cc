@@ -1,0 +1,708 @@
+#include "lasnn/torchscript_import.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/serialization/import.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "util/file_util.h"
+#include "util/status_macros.h"
+#include "util/torch_status.h"
+
+namespace lasnn {
+namespace {
+
+using torch::jit::Module;
+
+constexpr char kTorchNnPrefix[] = "__torch__.torch.nn.modules.";
+constexpr double kOurBatchNormEps = 1e-5;
+
+// The class name of a scripted module ("Conv2d"), and whether it is a torch.nn class (a user
+// class that happens to be called "Linear" is not).
+std::string TypeName(const Module& m) {
+  const auto& name = m.type()->name();
+  return name ? name->name() : std::string("<anonymous>");
+}
+
+std::string QualifiedTypeName(const Module& m) {
+  const auto& name = m.type()->name();
+  return name ? name->qualifiedName() : std::string("<anonymous>");
+}
+
+bool IsTorchNn(const Module& m) { return QualifiedTypeName(m).rfind(kTorchNnPrefix, 0) == 0; }
+
+bool IsSequential(const Module& m) { return IsTorchNn(m) && TypeName(m) == "Sequential"; }
+
+std::string JoinPath(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : absl::StrCat(prefix, ".", name);
+}
+
+std::string ShapeText(at::IntArrayRef shape) { return absl::StrCat("[", absl::StrJoin(shape, ", "), "]"); }
+
+// One module of the flattened sequence.
+struct Item {
+  std::string path;  // "0.1", "features.3"
+  Module module;
+  std::string type;
+  // The first module of a top-level child of a non-Sequential module: what runs between the
+  // children (typically torch.flatten) is not visible.
+  bool starts_child = false;
+};
+
+// Appends the leaves of Sequential `m` (nested Sequentials flattened) to `items`; a container
+// holding its own parameters or buffers (which no Sequential uses) is a problem.
+void CollectSequential(const Module& m, const std::string& prefix, bool starts_child,
+                       std::vector<Item>& items, std::vector<std::string>& problems) {
+  std::vector<std::string> own;
+  for (const auto& p : m.named_parameters(/*recurse=*/false)) own.push_back(p.name);
+  for (const auto& b : m.named_buffers(/*recurse=*/false)) own.push_back(b.name);
+  if (!own.empty()) {
+    problems.push_back(absl::StrCat(prefix.empty() ? "(top level)" : prefix, " (", TypeName(m),
+                                    "): holds its own parameters/buffers (",
+                                    absl::StrJoin(own, ", "), ") that no mapped layer uses"));
+  }
+  for (const auto& child : m.named_children()) {
+    const std::string path = JoinPath(prefix, child.name);
+    if (IsSequential(child.value)) {
+      CollectSequential(child.value, path, starts_child, items, problems);
+    } else {
+      items.push_back(Item{path, child.value, TypeName(child.value), starts_child});
+    }
+    starts_child = false;
+  }
+}
+
+std::optional<c10::IValue> Attr(const Module& m, const std::string& name) {
+  if (!m.hasattr(name)) return std::nullopt;
+  return m.attr(name);
+}
+
+// An int, or a tuple/list of ints, as a vector; nullopt for anything else.
+std::optional<std::vector<int64_t>> Ints(const c10::IValue& v) {
+  if (v.isInt()) return std::vector<int64_t>{v.toInt()};
+  if (v.isIntList()) return v.toIntVector();
+  if (v.isTuple()) {
+    std::vector<int64_t> out;
+    for (const c10::IValue& e : v.toTupleRef().elements()) {
+      if (!e.isInt()) return std::nullopt;
+      out.push_back(e.toInt());
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+std::string IntsText(const std::vector<int64_t>& v) {
+  return v.size() == 1 ? absl::StrCat(v[0]) : absl::StrCat("(", absl::StrJoin(v, ", "), ")");
+}
+
+// A tensor copied from the TorchScript module into our parameter or buffer `ours`.
+struct TensorCopy {
+  std::string ours;    // "layer0.conv.weight"
+  std::string theirs;  // "0.0.weight"
+  at::Tensor tensor;
+};
+
+// Maps the module sequence to ModelSpec layers, collecting every problem.
+class Mapper {
+ public:
+  void Map(const std::vector<Item>& items) {
+    for (size_t i = 0; i < items.size(); ++i) {
+      const Item& item = items[i];
+      std::vector<std::string> why;
+      const bool after_conv = i > 0 && items[i - 1].type == "Conv2d" && IsTorchNn(items[i - 1].module);
+      if (!IsTorchNn(item.module)) {
+        why.push_back(absl::StrCat("unsupported module type (user class ",
+                                   QualifiedTypeName(item.module), ")"));
+      } else if (item.type == "Conv2d") {
+        MapConv(item, why);
+      } else if (item.type == "BatchNorm2d") {
+        MapBatchNorm(item, after_conv, why);
+      } else if (item.type == "ReLU") {
+        AddLayer(item)->mutable_activation();
+        Note(item, "activation (ReLU)");
+      } else if (item.type == "MaxPool2d" || item.type == "AvgPool2d") {
+        MapPool(item, why);
+      } else if (item.type == "AdaptiveAvgPool2d") {
+        MapAdaptivePool(item, why);
+      } else if (item.type == "Flatten") {
+        MapFlatten(item, why);
+      } else if (item.type == "Linear") {
+        MapLinear(item, why);
+      } else if (item.type == "Dropout") {
+        const std::optional<c10::IValue> p = Attr(item.module, "p");
+        if (!p || !p->isDouble()) {
+          why.push_back(MissingAttribute("p"));
+        } else {
+          AddLayer(item)->mutable_dropout()->set_p(p->toDouble());
+          Note(item, absl::StrCat("dropout p=", p->toDouble()));
+        }
+      } else if (item.type == "Identity") {
+        notes.push_back(absl::StrCat(item.path, " (Identity) -> nothing"));
+      } else {
+        why.push_back("unsupported module type");
+      }
+      if (!why.empty()) {
+        problems.push_back(absl::StrCat(item.path, " (", item.type, "): ", absl::StrJoin(why, "; ")));
+      }
+      last_conv_ = item.type == "Conv2d" && why.empty() ? spec.layers_size() - 1 : -1;
+      last_conv_failed_ = item.type == "Conv2d" && !why.empty();
+    }
+    CheckEndsWithClassifier();
+  }
+
+  ModelSpec spec;
+  std::vector<std::string> sources;  // per spec layer: "path (Type)"
+  std::vector<TensorCopy> tensors;
+  std::vector<std::string> problems;
+  std::vector<std::string> notes;
+  int64_t num_classes = 0;
+
+ private:
+  static std::string MissingAttribute(const std::string& name) {
+    return absl::StrCat("has no usable '", name,
+                        "' attribute (a torch.jit.trace'd model? save torch.jit.script(model))");
+  }
+
+  Layer* AddLayer(const Item& item) {
+    sources.push_back(absl::StrCat(item.path, " (", item.type, ")"));
+    return spec.add_layers();
+  }
+
+  // The flatten that a top-level child starting with a Linear implies (see the header).
+  void AddImplicitFlatten(const Item& item) {
+    sources.push_back(absl::StrCat("(implicit flatten before ", item.path, ")"));
+    spec.add_layers()->mutable_flatten();
+    flat_ = true;
+    notes.push_back(absl::StrCat("(implicit) -> layers[", spec.layers_size() - 1, "] flatten before ",
+                                 item.path, ", which starts a top-level child after a feature map "
+                                 "(the forward is assumed to flatten there; the logits check "
+                                 "verifies it)"));
+  }
+
+  void Note(const Item& item, const std::string& what) {
+    notes.push_back(absl::StrCat(item.path, " (", item.type, ") -> layers[",
+                                 spec.layers_size() - 1, "] ", what));
+  }
+
+  void Copy(const std::string& ours, const Item& item, const std::string& theirs,
+            const at::Tensor& t) {
+    tensors.push_back(TensorCopy{ours, JoinPath(item.path, theirs), t});
+  }
+
+  // A square (all equal) hyper-parameter, or a problem.
+  std::optional<int64_t> Square(const Item& item, const std::string& name,
+                                std::vector<std::string>& why) {
+    const std::optional<c10::IValue> v = Attr(item.module, name);
+    if (!v) {
+      why.push_back(MissingAttribute(name));
+      return std::nullopt;
+    }
+    const std::optional<std::vector<int64_t>> ints = Ints(*v);
+    if (!ints || ints->empty()) {
+      why.push_back(absl::StrCat(name, " is not an int or a tuple of ints"));
+      return std::nullopt;
+    }
+    if (std::adjacent_find(ints->begin(), ints->end(), std::not_equal_to<>()) != ints->end()) {
+      why.push_back(absl::StrCat(name, "=", IntsText(*ints), " is not square"));
+      return std::nullopt;
+    }
+    return (*ints)[0];
+  }
+
+  void RequireMap(std::vector<std::string>& why) {
+    if (flat_) why.push_back("follows a Flatten (it needs a feature map)");
+  }
+
+  void MapConv(const Item& item, std::vector<std::string>& why) {
+    const Module& m = item.module;
+    RequireMap(why);
+    const std::optional<c10::IValue> weight = Attr(m, "weight");
+    if (!weight || !weight->isTensor() || weight->toTensor().dim() != 4) {
+      why.push_back("has no 4-D weight");
+      return;
+    }
+    const at::Tensor w = weight->toTensor();
+    const std::optional<c10::IValue> groups = Attr(m, "groups");
+    if (!groups || !groups->isInt()) {
+      why.push_back(MissingAttribute("groups"));
+    } else if (groups->toInt() != 1) {
+      why.push_back(absl::StrCat("groups=", groups->toInt(),
+                                 " (grouped/depthwise convolutions are not supported)"));
+    }
+    const std::optional<int64_t> dilation = Square(item, "dilation", why);
+    if (dilation && *dilation != 1) {
+      why.push_back(absl::StrCat("dilation=", *dilation, " (only 1 is supported)"));
+    }
+    const std::optional<c10::IValue> mode = Attr(m, "padding_mode");
+    if (!mode || !mode->isString()) {
+      why.push_back(MissingAttribute("padding_mode"));
+    } else if (mode->toStringRef() != "zeros") {
+      why.push_back(absl::StrCat("padding_mode='", mode->toStringRef(), "' (only 'zeros')"));
+    }
+    if (w.size(2) != w.size(3)) {
+      why.push_back(absl::StrCat("kernel ", w.size(2), "x", w.size(3), " is not square"));
+    }
+    const int64_t k = w.size(2);
+    const std::optional<int64_t> stride = Square(item, "stride", why);
+    std::optional<int64_t> padding;
+    const std::optional<c10::IValue> pad = Attr(m, "padding");
+    if (pad && pad->isString()) {
+      if (pad->toStringRef() == "valid") {
+        padding = 0;
+      } else if (pad->toStringRef() == "same" && k % 2 == 1) {
+        padding = k / 2;
+      } else {
+        why.push_back(absl::StrCat("padding='", pad->toStringRef(), "' with kernel ", k,
+                                   " is not symmetric"));
+      }
+    } else {
+      padding = Square(item, "padding", why);
+    }
+    if (!why.empty() || !stride || !padding) return;
+    const std::optional<c10::IValue> bias = Attr(m, "bias");
+    const bool has_bias = bias && bias->isTensor();
+    const int index = spec.layers_size();
+    ConvLayer* conv = AddLayer(item)->mutable_conv();
+    conv->set_out_channels(static_cast<int32_t>(w.size(0)));
+    conv->set_kernel_size(static_cast<int32_t>(k));
+    conv->set_stride(static_cast<int32_t>(*stride));
+    conv->set_padding(static_cast<int32_t>(*padding));
+    conv->set_batch_norm(false);
+    conv->set_bias(has_bias);
+    const std::string name = absl::StrCat("layer", index, ".conv.");
+    Copy(name + "weight", item, "weight", w);
+    if (has_bias) Copy(name + "bias", item, "bias", bias->toTensor());
+    Note(item, absl::StrCat("conv ", w.size(1), "->", w.size(0), " ", k, "x", k, " stride ",
+                            *stride, " padding ", *padding, has_bias ? ", bias" : ", no bias"));
+  }
+
+  void MapBatchNorm(const Item& item, bool after_conv, std::vector<std::string>& why) {
+    const Module& m = item.module;
+    if (!after_conv) {
+      why.push_back("does not directly follow a Conv2d (only conv-BN pairs are supported)");
+      return;
+    }
+    const std::optional<c10::IValue> eps = Attr(m, "eps");
+    if (!eps || !eps->isDouble()) {
+      why.push_back(MissingAttribute("eps"));
+    } else if (std::abs(eps->toDouble() - kOurBatchNormEps) > 1e-12) {
+      why.push_back(absl::StrCat("eps=", eps->toDouble(), " (ours is fixed at 1e-5)"));
+    }
+    const std::optional<c10::IValue> mean = Attr(m, "running_mean");
+    const std::optional<c10::IValue> var = Attr(m, "running_var");
+    if (!mean || !mean->isTensor() || !var || !var->isTensor()) {
+      why.push_back("has no running statistics (track_running_stats=False is not supported)");
+    }
+    if (!why.empty() || last_conv_failed_ || last_conv_ < 0) return;
+    ConvLayer* conv = spec.mutable_layers(last_conv_)->mutable_conv();
+    const int64_t channels = conv->out_channels();
+    if (mean->toTensor().numel() != channels) {
+      why.push_back(absl::StrCat("has ", mean->toTensor().numel(),
+                                 " features but the conv before it has ", channels, " channels"));
+      return;
+    }
+    conv->set_batch_norm(true);
+    const std::string name = absl::StrCat("layer", last_conv_, ".bn.");
+    const std::optional<c10::IValue> weight = Attr(m, "weight");
+    const std::optional<c10::IValue> bias = Attr(m, "bias");
+    if (weight && weight->isTensor() && bias && bias->isTensor()) {
+      Copy(name + "weight", item, "weight", weight->toTensor());
+      Copy(name + "bias", item, "bias", bias->toTensor());
+    } else {
+      const at::Tensor like = mean->toTensor();
+      Copy(name + "weight", item, "(affine=False: 1)", at::ones_like(like));
+      Copy(name + "bias", item, "(affine=False: 0)", at::zeros_like(like));
+      notes.push_back(absl::StrCat(item.path, " (BatchNorm2d): affine=False; weight 1 and bias 0 "
+                                   "become trainable parameters of the imported model"));
+    }
+    Copy(name + "running_mean", item, "running_mean", mean->toTensor());
+    Copy(name + "running_var", item, "running_var", var->toTensor());
+    const std::optional<c10::IValue> count = Attr(m, "num_batches_tracked");
+    if (count && count->isTensor()) {
+      Copy(name + "num_batches_tracked", item, "num_batches_tracked", count->toTensor());
+    }
+    notes.push_back(absl::StrCat(item.path, " (BatchNorm2d) -> layers[", last_conv_,
+                                 "] batch norm of the conv"));
+    const std::optional<c10::IValue> momentum = Attr(m, "momentum");
+    if (momentum && !(momentum->isDouble() && std::abs(momentum->toDouble() - 0.1) < 1e-12)) {
+      notes.push_back(absl::StrCat(item.path, " (BatchNorm2d): momentum ",
+                                   momentum->isDouble() ? absl::StrCat(momentum->toDouble())
+                                                        : std::string("None"),
+                                   " is not kept (ours is 0.1; it matters only in training)"));
+    }
+  }
+
+  void MapPool(const Item& item, std::vector<std::string>& why) {
+    const Module& m = item.module;
+    const bool max = item.type == "MaxPool2d";
+    RequireMap(why);
+    const std::optional<int64_t> k = Square(item, "kernel_size", why);
+    // nn.MaxPool2d / nn.AvgPool2d store stride = kernel_size when it is not given.
+    const std::optional<int64_t> stride = Square(item, "stride", why);
+    const std::optional<int64_t> padding = Square(item, "padding", why);
+    if (padding && *padding != 0) {
+      why.push_back(absl::StrCat("padding=", *padding, " (pooling with padding is not supported)"));
+    }
+    const std::optional<c10::IValue> ceil = Attr(m, "ceil_mode");
+    if (ceil && ceil->isBool() && ceil->toBool()) why.push_back("ceil_mode=True (only floor mode)");
+    if (max) {
+      const std::optional<int64_t> dilation = Square(item, "dilation", why);
+      if (dilation && *dilation != 1) why.push_back(absl::StrCat("dilation=", *dilation));
+      const std::optional<c10::IValue> indices = Attr(m, "return_indices");
+      if (indices && indices->isBool() && indices->toBool()) why.push_back("return_indices=True");
+    } else {
+      const std::optional<c10::IValue> divisor = Attr(m, "divisor_override");
+      if (divisor && !divisor->isNone()) why.push_back("divisor_override is set");
+    }
+    if (!why.empty() || !k || !stride) return;
+    PoolLayer* pool = AddLayer(item)->mutable_pool();
+    pool->set_kind(max ? PoolLayer::MAX : PoolLayer::AVG);
+    pool->set_kernel_size(static_cast<int32_t>(*k));
+    pool->set_stride(static_cast<int32_t>(*stride));
+    Note(item, absl::StrCat(max ? "max" : "average", " pool ", *k, "x", *k, " stride ", *stride,
+                            max ? " (note: conversion to an SNN rejects max pooling)" : ""));
+  }
+
+  void MapAdaptivePool(const Item& item, std::vector<std::string>& why) {
+    RequireMap(why);
+    const std::optional<c10::IValue> size = Attr(item.module, "output_size");
+    const std::optional<std::vector<int64_t>> ints = size ? Ints(*size) : std::nullopt;
+    if (!ints || ints->empty() ||
+        std::any_of(ints->begin(), ints->end(), [](int64_t v) { return v != 1; })) {
+      why.push_back("only output_size 1 or (1, 1) (global average pooling) is supported");
+    }
+    if (!why.empty()) return;
+    PoolLayer* pool = AddLayer(item)->mutable_pool();
+    pool->set_kind(PoolLayer::AVG);
+    pool->set_global(true);
+    Note(item, "global average pool");
+  }
+
+  void MapFlatten(const Item& item, std::vector<std::string>& why) {
+    const std::optional<c10::IValue> start = Attr(item.module, "start_dim");
+    const std::optional<c10::IValue> end = Attr(item.module, "end_dim");
+    if (!start || !start->isInt() || !end || !end->isInt()) {
+      why.push_back(MissingAttribute("start_dim"));
+      return;
+    }
+    if (start->toInt() != 1 || (end->toInt() != -1 && end->toInt() != 3)) {
+      why.push_back(absl::StrCat("start_dim=", start->toInt(), ", end_dim=", end->toInt(),
+                                 " (only start_dim=1, end_dim=-1)"));
+      return;
+    }
+    if (flat_) {
+      notes.push_back(absl::StrCat(item.path, " (Flatten) -> nothing (the input is already flat)"));
+      return;
+    }
+    AddLayer(item)->mutable_flatten();
+    flat_ = true;
+    Note(item, "flatten");
+  }
+
+  void MapLinear(const Item& item, std::vector<std::string>& why) {
+    const std::optional<c10::IValue> weight = Attr(item.module, "weight");
+    if (!weight || !weight->isTensor() || weight->toTensor().dim() != 2) {
+      why.push_back("has no 2-D weight");
+      return;
+    }
+    if (!flat_) {
+      if (!item.starts_child) {
+        why.push_back("is applied to a feature map without a Flatten before it");
+        return;
+      }
+      AddImplicitFlatten(item);
+    }
+    const at::Tensor w = weight->toTensor();
+    const std::optional<c10::IValue> bias = Attr(item.module, "bias");
+    const bool has_bias = bias && bias->isTensor();
+    const int index = spec.layers_size();
+    LinearLayer* linear = AddLayer(item)->mutable_linear();
+    linear->set_out_features(static_cast<int32_t>(w.size(0)));
+    linear->set_in_features(static_cast<int32_t>(w.size(1)));
+    linear->set_bias(has_bias);
+    const std::string name = absl::StrCat("layer", index, ".");
+    Copy(name + "weight", item, "weight", w);
+    if (has_bias) Copy(name + "bias", item, "bias", bias->toTensor());
+    last_linear_ = index;
+    num_classes = w.size(0);
+    Note(item, absl::StrCat("linear ", w.size(1), "->", w.size(0), has_bias ? "" : ", no bias"));
+  }
+
+  void CheckEndsWithClassifier() {
+    if (last_linear_ < 0) {
+      problems.push_back("(model): has no Linear layer; it must end with a Linear classifier");
+      return;
+    }
+    for (int i = last_linear_ + 1; i < spec.layers_size(); ++i) {
+      problems.push_back(absl::StrCat(sources[i], ": follows the last Linear (the classifier); an "
+                                      "imported model must end with the classifier"));
+    }
+  }
+
+  bool flat_ = false;
+  int last_conv_ = -1;  // spec layer of the conv right before the current module, else -1
+  bool last_conv_failed_ = false;
+  int last_linear_ = -1;
+};
+
+// Replaces "layers[N]" in a PlanModel message by adding the module it came from.
+std::string ExplainPlanError(const std::string& message, const std::vector<std::string>& sources) {
+  const size_t at = message.find("layers[");
+  if (at == std::string::npos) return message;
+  const size_t end = message.find(']', at);
+  int index = -1;
+  if (end == std::string::npos ||
+      !absl::SimpleAtoi(message.substr(at + 7, end - at - 7), &index) || index < 0 ||
+      index >= static_cast<int>(sources.size())) {
+    return message;
+  }
+  return absl::StrCat(message, " (layers[", index, "] comes from ", sources[index], ")");
+}
+
+std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+absl::Status ValidateOptions(const ImportOptions& o) {
+  if (o.input_shape.size() != 3 ||
+      std::any_of(o.input_shape.begin(), o.input_shape.end(), [](int64_t v) { return v <= 0; })) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("import input_shape must be {C, H, W} with positive sizes, got [",
+                     absl::StrJoin(o.input_shape, ", "), "]"));
+  }
+  if (!(o.tolerance > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("import tolerance must be > 0, got ", o.tolerance));
+  }
+  if (o.check_batch < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("import check_batch must be >= 1, got ", o.check_batch));
+  }
+  return absl::OkStatus();
+}
+
+std::string DefaultName(const std::string& path) {
+  std::string base = path.substr(path.find_last_of('/') == std::string::npos
+                                     ? 0
+                                     : path.find_last_of('/') + 1);
+  const size_t dot = base.find_last_of('.');
+  if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
+  return base.empty() ? std::string("imported") : base;
+}
+
+// Copies the mapped tensors into `model`; every parameter and buffer of ours must receive one.
+absl::Status CopyWeights(const std::string& path, const std::vector<TensorCopy>& tensors,
+                         const FeatureShape& input, Model& model,
+                         std::vector<std::string>& notes) {
+  std::map<std::string, at::Tensor> ours;
+  for (const auto& p : model->named_parameters(/*recurse=*/true)) ours[p.key()] = p.value();
+  for (const auto& b : model->named_buffers(/*recurse=*/true)) ours[b.key()] = b.value();
+  std::vector<std::string> mismatches;
+  std::map<std::string, bool> filled;
+  torch::NoGradGuard no_grad;
+  bool converted = false;
+  for (const TensorCopy& c : tensors) {
+    auto it = ours.find(c.ours);
+    if (it == ours.end()) {
+      return absl::InternalError(absl::StrCat("importing '", path, "': the model has no tensor '",
+                                              c.ours, "' for ", c.theirs));
+    }
+    if (!c.tensor.sizes().equals(it->second.sizes())) {
+      mismatches.push_back(absl::StrCat(c.theirs, " has shape ", ShapeText(c.tensor.sizes()),
+                                        " but ", c.ours, " needs ", ShapeText(it->second.sizes())));
+      continue;
+    }
+    if (c.tensor.scalar_type() != it->second.scalar_type()) converted = true;
+    it->second.copy_(c.tensor.detach().to(at::kCPU));
+    filled[c.ours] = true;
+  }
+  if (!mismatches.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "TorchScript '", path, "': weights do not fit a model for input ", absl::StrJoin(input, "x"),
+        " (is the input shape right?):\n  ", absl::StrJoin(mismatches, "\n  ")));
+  }
+  for (const auto& [name, tensor] : ours) {
+    if (!filled.count(name)) {
+      return absl::InternalError(
+          absl::StrCat("importing '", path, "': nothing was copied into '", name, "'"));
+    }
+  }
+  if (converted) {
+    notes.push_back("some TorchScript tensors had another dtype and were converted to ours (float32)");
+  }
+  return absl::OkStatus();
+}
+
+// Runs both models in eval mode on the same random input and compares the logits.
+absl::Status CheckLogits(const std::string& path, Module& script, Model& model,
+                         const ImportOptions& options, std::vector<std::string>& notes) {
+  torch::NoGradGuard no_grad;
+  script.eval();
+  model->eval();
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(options.check_seed);
+  const FeatureShape& s = options.input_shape;
+  const at::Tensor x = at::randn({options.check_batch, s[0], s[1], s[2]}, gen,
+                                 at::TensorOptions().dtype(at::kFloat));
+  at::ScalarType dtype = at::kFloat;
+  for (const at::Tensor& p : script.parameters()) {
+    if (at::isFloatingType(p.scalar_type())) {
+      dtype = p.scalar_type();
+      break;
+    }
+  }
+  c10::IValue out;
+  try {
+    out = script.forward({x.to(dtype)});
+  } catch (const c10::Error& e) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "TorchScript '", path, "': its forward failed on a ", ShapeText(x.sizes()), " input: ",
+        FirstLine(TorchErrorMessage(e))));
+  }
+  if (!out.isTensor()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("TorchScript '", path, "': forward returns ", out.tagKind(),
+                     ", not a logits tensor"));
+  }
+  const at::Tensor want = out.toTensor().to(at::kFloat);
+  ForwardOptions fo;
+  fo.taps = false;
+  const at::Tensor got = model->forward(x, fo).logits;
+  if (!want.sizes().equals(got.sizes())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "TorchScript '", path, "': forward returns shape ", ShapeText(want.sizes()),
+        " but the imported model's logits are ", ShapeText(got.sizes()),
+        " (its forward is not a plain sequential pass over its modules)"));
+  }
+  const double diff = (want - got).abs().max().item<double>();
+  const double scale = std::max(1.0, want.abs().max().item<double>());
+  const std::string summary =
+      absl::StrCat("max |TorchScript - imported ANN| logits difference ", diff, " on a ",
+                   ShapeText(x.sizes()), " N(0,1) input (tolerance ", options.tolerance, " x ",
+                   scale, ")");
+  if (!(diff <= options.tolerance * scale)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "TorchScript '", path, "': ", summary, ": its forward is not a plain sequential pass over "
+        "the mapped modules (the importer does not analyse forward code)"));
+  }
+  notes.push_back(absl::StrCat("logits check passed: ", summary));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<FeatureShape> ParseInputShape(absl::string_view text) {
+  FeatureShape shape;
+  for (absl::string_view part : absl::StrSplit(text, 'x')) {
+    int64_t v = 0;
+    if (!absl::SimpleAtoi(part, &v) || v <= 0) {
+      shape.clear();
+      break;
+    }
+    shape.push_back(v);
+  }
+  if (shape.size() != 3) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("input shape '", text, "' must be CxHxW with positive sizes, e.g. 1x28x28"));
+  }
+  return shape;
+}
+
+absl::StatusOr<ImportedModel> ImportTorchScript(const std::string& path,
+                                                const ImportOptions& options) {
+  LASNN_RETURN_IF_ERROR(ValidateOptions(options));
+  LASNN_ASSIGN_OR_RETURN(const std::string bytes, ReadFileToString(path));
+  Module script;
+  try {
+    std::istringstream in(bytes);
+    script = torch::jit::load(in, c10::Device(c10::kCPU));
+  } catch (const c10::Error& e) {
+    return absl::DataLossError(absl::StrCat(
+        "'", path, "' is not a TorchScript archive (save the model with "
+        "torch.jit.save(torch.jit.script(model), path)): ", FirstLine(TorchErrorMessage(e))));
+  }
+  return TorchCall(absl::StrCat("importing TorchScript '", path, "'"),
+                   [&]() -> absl::StatusOr<ImportedModel> {
+    std::vector<Item> items;
+    std::vector<std::string> problems;
+    if (IsSequential(script)) {
+      CollectSequential(script, "", /*starts_child=*/false, items, problems);
+    } else {
+      for (const auto& child : script.named_children()) {
+        if (IsSequential(child.value)) {
+          CollectSequential(child.value, child.name, /*starts_child=*/true, items, problems);
+        } else {
+          problems.push_back(absl::StrCat(
+              child.name, " (", TypeName(child.value), "): a child of the top-level module (",
+              TypeName(script), "), which is not an nn.Sequential; only nn.Sequential models, or "
+              "modules whose children are all nn.Sequential, can be imported"));
+        }
+      }
+      std::vector<std::string> own;
+      for (const auto& p : script.named_parameters(/*recurse=*/false)) own.push_back(p.name);
+      for (const auto& b : script.named_buffers(/*recurse=*/false)) own.push_back(b.name);
+      if (!own.empty()) {
+        problems.push_back(absl::StrCat("(top level) (", TypeName(script),
+                                        "): holds its own parameters/buffers (",
+                                        absl::StrJoin(own, ", "), ") that no mapped layer uses"));
+      }
+    }
+    if (items.empty() && problems.empty()) {
+      problems.push_back(absl::StrCat("(top level) (", TypeName(script), "): has no modules"));
+    }
+    Mapper mapper;
+    mapper.Map(items);
+    problems.insert(problems.end(), mapper.problems.begin(), mapper.problems.end());
+    if (!problems.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "TorchScript '", path, "': ", problems.size(),
+          problems.size() == 1 ? " problem" : " problems",
+          " mapping it to a ModelSpec layer list:\n  ", absl::StrJoin(problems, "\n  ")));
+    }
+
+    ImportedModel result;
+    result.spec = std::move(mapper.spec);
+    result.spec.set_name(options.name.empty() ? DefaultName(path) : options.name);
+    InputShape* input = result.spec.mutable_input();
+    input->set_channels(static_cast<int32_t>(options.input_shape[0]));
+    input->set_height(static_cast<int32_t>(options.input_shape[1]));
+    input->set_width(static_cast<int32_t>(options.input_shape[2]));
+    result.spec.set_num_classes(static_cast<int32_t>(mapper.num_classes));
+    absl::Status planned = PlanModel(result.spec).status();
+    if (!planned.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "TorchScript '", path, "': the mapped layers do not form a valid model for input ",
+          absl::StrJoin(options.input_shape, "x"), ": ",
+          ExplainPlanError(std::string(planned.message()), mapper.sources)));
+    }
+    // BuildModel's initial weights are overwritten; keep the caller's random stream as it was.
+    at::Generator global = at::detail::getDefaultCPUGenerator();
+    const at::Tensor rng_state = global.get_state();
+    absl::StatusOr<Model> built = BuildModel(result.spec, Mode::kAnn);
+    global.set_state(rng_state);
+    LASNN_ASSIGN_OR_RETURN(result.model, std::move(built));
+    result.notes = std::move(mapper.notes);
+    LASNN_RETURN_IF_ERROR(
+        CopyWeights(path, mapper.tensors, options.input_shape, result.model, result.notes));
+    LASNN_RETURN_IF_ERROR(CheckLogits(path, script, result.model, options, result.notes));
+    return result;
+  });
+}
+
+}  // namespace lasnn

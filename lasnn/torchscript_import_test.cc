@@ -1,0 +1,230 @@
+#include "lasnn/torchscript_import.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/utils.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "lasnn/checkpoint.h"
+#include "lasnn/model_spec.h"
+#include "util/file_util.h"
+#include "util/test_tmpdir.h"
+
+namespace lasnn {
+namespace {
+
+#include "lasnn/testdata/torchscript_teacher_logits.inc"
+
+constexpr char kTeacher[] = "lasnn/testdata/torchscript_teacher.pt";
+
+ImportOptions Fmnist() {
+  ImportOptions o;
+  o.input_shape = {1, 28, 28};
+  return o;
+}
+
+// Logits of `model` (eval mode) on the input stored by make_torchscript_teacher.py.
+at::Tensor LogitsOnGoldenInput(Model& model) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const at::Tensor x = at::from_blob(const_cast<float*>(kTeacherInput), {2, 1, 28, 28},
+                                     at::kFloat).clone();
+  ForwardOptions fo;
+  fo.taps = false;
+  return model->forward(x, fo).logits;
+}
+
+at::Tensor GoldenLogits() {
+  return at::from_blob(const_cast<float*>(kTeacherLogits), {2, 10}, at::kFloat).clone();
+}
+
+TEST(TorchScriptImportTest, ImportsTheTeacher) {
+  auto imported = ImportTorchScript(kTeacher, Fmnist());
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  const ModelSpec& spec = imported->spec;
+  EXPECT_EQ(spec.name(), "torchscript_teacher");
+  EXPECT_EQ(spec.num_classes(), 10);
+  EXPECT_EQ(spec.input().channels(), 1);
+  EXPECT_EQ(spec.input().height(), 28);
+  EXPECT_EQ(spec.input().width(), 28);
+  // conv-bn, relu, avgpool, conv-bn, relu, avgpool, flatten, linear, relu, dropout, linear.
+  ASSERT_EQ(spec.layers_size(), 11) << ModelSpecToText(spec);
+  const std::vector<Layer::KindCase> kinds = {
+      Layer::kConv,    Layer::kActivation, Layer::kPool,       Layer::kConv,
+      Layer::kActivation, Layer::kPool,    Layer::kFlatten,    Layer::kLinear,
+      Layer::kActivation, Layer::kDropout, Layer::kLinear};
+  for (int i = 0; i < spec.layers_size(); ++i) {
+    EXPECT_EQ(spec.layers(i).kind_case(), kinds[i]) << "layers[" << i << "]";
+  }
+  const ConvLayer& c0 = spec.layers(0).conv();
+  EXPECT_EQ(c0.out_channels(), 8);
+  EXPECT_EQ(c0.kernel_size(), 3);
+  EXPECT_EQ(c0.stride(), 1);
+  EXPECT_EQ(c0.padding(), 1);
+  EXPECT_TRUE(c0.batch_norm());
+  EXPECT_FALSE(c0.bias());
+  const ConvLayer& c1 = spec.layers(3).conv();
+  EXPECT_EQ(c1.out_channels(), 12);
+  EXPECT_TRUE(c1.batch_norm());
+  EXPECT_TRUE(c1.bias());
+  EXPECT_EQ(spec.layers(2).pool().kind(), PoolLayer::AVG);
+  EXPECT_EQ(spec.layers(2).pool().kernel_size(), 2);
+  EXPECT_EQ(spec.layers(2).pool().stride(), 2);
+  EXPECT_EQ(spec.layers(7).linear().in_features(), 12 * 7 * 7);
+  EXPECT_EQ(spec.layers(7).linear().out_features(), 24);
+  EXPECT_DOUBLE_EQ(spec.layers(9).dropout().p(), 0.25);
+  EXPECT_EQ(spec.layers(10).linear().out_features(), 10);
+  EXPECT_TRUE(ValidateModelSpec(spec).ok());
+
+  // The BN statistics came across (the script sets num_batches_tracked to 7).
+  bool found = false;
+  for (const auto& b : imported->model->named_buffers()) {
+    if (b.key() == "layer3.bn.num_batches_tracked") {
+      EXPECT_EQ(b.value().item<int64_t>(), 7);
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
+
+  // Notes: the mapping, then the logits check.
+  ASSERT_FALSE(imported->notes.empty());
+  EXPECT_TRUE(absl::StrContains(imported->notes.front(), "0.0 (Conv2d) -> layers[0] conv"))
+      << imported->notes.front();
+  EXPECT_TRUE(absl::StrContains(imported->notes.back(), "logits check passed"))
+      << imported->notes.back();
+}
+
+TEST(TorchScriptImportTest, LogitsEqualPython) {
+  auto imported = ImportTorchScript(kTeacher, Fmnist());
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  const at::Tensor got = LogitsOnGoldenInput(imported->model);
+  const double diff = (got - GoldenLogits()).abs().max().item<double>();
+  EXPECT_LE(diff, 1e-4) << got;
+}
+
+TEST(TorchScriptImportTest, SpecAndWeightsRoundTrip) {
+  auto imported = ImportTorchScript(kTeacher, Fmnist());
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  auto parsed = ParseModelSpecText(ModelSpecToText(imported->spec));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const std::string weights = TestTmpPath("imported_weights.pt");
+  ASSERT_TRUE(SaveWeights(weights, *imported->model).ok());
+  auto ann = BuildModel(*parsed, Mode::kAnn);
+  ASSERT_TRUE(ann.ok()) << ann.status();
+  ASSERT_TRUE(LoadWeights(weights, **ann).ok());
+  EXPECT_TRUE(at::equal(LogitsOnGoldenInput(*ann), LogitsOnGoldenInput(imported->model)));
+  // The SNN twin has the same parameter names, so the weights load into it too.
+  auto snn = BuildModel(*parsed, Mode::kSnn);
+  ASSERT_TRUE(snn.ok()) << snn.status();
+  EXPECT_TRUE(LoadWeights(weights, **snn).ok());
+}
+
+TEST(TorchScriptImportTest, LeavesTheGlobalRandomStreamAlone) {
+  torch::manual_seed(5);
+  const at::Tensor want = at::rand({4});
+  torch::manual_seed(5);
+  ASSERT_TRUE(ImportTorchScript(kTeacher, Fmnist()).ok());
+  EXPECT_TRUE(at::equal(at::rand({4}), want));
+}
+
+TEST(TorchScriptImportTest, UnsupportedModulesAreAllNamed) {
+  auto imported = ImportTorchScript("lasnn/testdata/torchscript_unsupported.pt", Fmnist());
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string msg(imported.status().message());
+  EXPECT_TRUE(absl::StrContains(msg, "torchscript_unsupported.pt")) << msg;
+  EXPECT_TRUE(absl::StrContains(msg, "2 (Conv2d): groups=2")) << msg;
+  EXPECT_TRUE(absl::StrContains(msg, "3 (Sigmoid): unsupported module type")) << msg;
+  EXPECT_TRUE(absl::StrContains(msg, "2 problems")) << msg;
+}
+
+TEST(TorchScriptImportTest, ChildrenSequentialsWithAFlattenBetweenImport) {
+  auto imported = ImportTorchScript("lasnn/testdata/torchscript_two_part.pt", Fmnist());
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  const ModelSpec& spec = imported->spec;
+  ASSERT_EQ(spec.layers_size(), 5) << ModelSpecToText(spec);
+  EXPECT_EQ(spec.layers(2).pool().kind(), PoolLayer::MAX);
+  EXPECT_EQ(spec.layers(2).pool().kernel_size(), 4);
+  EXPECT_TRUE(spec.layers(3).has_flatten());
+  EXPECT_EQ(spec.layers(4).linear().in_features(), 4 * 7 * 7);
+  bool noted = false;
+  for (const std::string& n : imported->notes) noted |= absl::StrContains(n, "(implicit)");
+  EXPECT_TRUE(noted);
+}
+
+TEST(TorchScriptImportTest, ANonSequentialForwardFailsTheLogitsCheck) {
+  // Same modules as torchscript_two_part.pt, but forward scales the features by 2.
+  auto imported = ImportTorchScript("lasnn/testdata/torchscript_scaled.pt", Fmnist());
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.status().code(), absl::StatusCode::kFailedPrecondition);
+  const std::string msg(imported.status().message());
+  EXPECT_TRUE(absl::StrContains(msg, "logits difference")) << msg;
+  EXPECT_TRUE(absl::StrContains(msg, "not a plain sequential pass")) << msg;
+}
+
+TEST(TorchScriptImportTest, ANonSequentialModelIsRejected) {
+  auto imported = ImportTorchScript("lasnn/testdata/torchscript_residual.pt", Fmnist());
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string msg(imported.status().message());
+  // Every child is named, with its type.
+  for (const char* child : {"conv (Conv2d)", "relu (ReLU)", "pool (AdaptiveAvgPool2d)",
+                            "fc (Linear)"}) {
+    EXPECT_TRUE(absl::StrContains(msg, child)) << child << " in: " << msg;
+  }
+  EXPECT_TRUE(absl::StrContains(msg, "not an nn.Sequential")) << msg;
+}
+
+TEST(TorchScriptImportTest, AWrongInputShapeIsReported) {
+  ImportOptions o = Fmnist();
+  o.input_shape = {3, 32, 32};
+  auto imported = ImportTorchScript(kTeacher, o);
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string msg(imported.status().message());
+  EXPECT_TRUE(absl::StrContains(msg, "3x32x32")) << msg;
+}
+
+TEST(TorchScriptImportTest, MissingAndForeignFilesNameThePath) {
+  auto missing = ImportTorchScript("lasnn/testdata/no_such_model.pt", Fmnist());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(absl::StrContains(missing.status().message(), "no_such_model.pt"))
+      << missing.status();
+
+  const std::string foreign = TestTmpPath("not_torchscript.pt");
+  ASSERT_TRUE(WriteFileAtomically(foreign, "this is not a zip archive").ok());
+  auto bad = ImportTorchScript(foreign, Fmnist());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), foreign)) << bad.status();
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "not a TorchScript archive"))
+      << bad.status();
+
+  // A LibTorch archive that is not TorchScript (our own weights file).
+  auto teacher = ImportTorchScript(kTeacher, Fmnist());
+  ASSERT_TRUE(teacher.ok()) << teacher.status();
+  const std::string weights = TestTmpPath("weights_not_torchscript.pt");
+  ASSERT_TRUE(SaveWeights(weights, *teacher->model).ok());
+  auto weights_only = ImportTorchScript(weights, Fmnist());
+  ASSERT_FALSE(weights_only.ok());
+  EXPECT_TRUE(absl::StrContains(weights_only.status().message(), weights))
+      << weights_only.status();
+}
+
+TEST(TorchScriptImportTest, BadOptions) {
+  ImportOptions o;
+  o.input_shape = {1, 28};
+  EXPECT_EQ(ImportTorchScript(kTeacher, o).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseInputShape("1x28x28").value(), (FeatureShape{1, 28, 28}));
+  EXPECT_FALSE(ParseInputShape("1x28").ok());
+  EXPECT_FALSE(ParseInputShape("0x28x28").ok());
+  EXPECT_FALSE(ParseInputShape("ax28x28").ok());
+}
+
+}  // namespace
+}  // namespace lasnn
