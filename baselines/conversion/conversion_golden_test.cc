@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "baselines/conversion/conversion.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "lasnn/model_spec.h"
 
@@ -31,43 +32,53 @@ void ExpectClose(const at::Tensor& got, const double* want, double tol) {
   for (int64_t i = 0; i < g.numel(); ++i) EXPECT_NEAR(p[i], want[i], tol) << "index " << i;
 }
 
+// The script's tiny net conv3x3(1->2)-BN-act-avgpool2-flatten-linear(8->3) in double precision,
+// eval mode, with its deterministic weights; `activation` is an optional ActivationSpec text
+// (QCFS), whose lambda is set to `qcfs_lambda` exactly.
+Model GoldenNet(const std::string& activation = "", double qcfs_lambda = 0) {
+  auto spec = ParseModelSpecText(absl::StrCat(R"pb(
+    name: "golden"
+    input { channels: 1 height: 4 width: 4 }
+    num_classes: 3
+  )pb", activation, R"pb(
+    layers { conv { out_channels: 2 } }
+    layers { activation {} }
+    layers { pool { kind: AVG kernel_size: 2 } }
+    layers { flatten {} }
+    layers { linear { out_features: 3 } }
+  )pb"));
+  EXPECT_TRUE(spec.ok()) << spec.status();
+  auto model = BuildModel(*spec, Mode::kAnn);
+  EXPECT_TRUE(model.ok()) << model.status();
+  Model m = *model;
+  m->to(at::kDouble);
+  m->eval();
+  std::map<std::string, at::Tensor> values = {
+      {"layer0.conv.weight", Pattern({2, 1, 3, 3}, 0.1, 0.8)},
+      {"layer0.bn.weight", Pattern({2}, 0.7, 0.3, 1.0)},
+      {"layer0.bn.bias", Pattern({2}, 1.9, 0.2)},
+      {"layer0.bn.running_mean", Pattern({2}, 2.3, 0.3)},
+      {"layer0.bn.running_var", Pattern({2}, 0.4, 0.25, 0.75)},
+      {"layer4.weight", Pattern({3, 8}, 1.1, 0.6)},
+      {"layer4.bias", Pattern({3}, 0.9, 0.1)},
+  };
+  if (!activation.empty()) values["layer1.lambda"] = at::scalar_tensor(qcfs_lambda, at::kDouble);
+  torch::NoGradGuard no_grad;
+  size_t set = 0;
+  for (auto& p : m->named_parameters()) {
+    if (values.count(p.key())) p.value().copy_(values[p.key()]), ++set;
+  }
+  for (auto& b : m->named_buffers()) {
+    if (values.count(b.key())) b.value().copy_(values[b.key()]), ++set;
+  }
+  EXPECT_EQ(set, values.size());
+  return m;
+}
+
 class ConversionGoldenTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto spec = ParseModelSpecText(R"pb(
-      name: "golden"
-      input { channels: 1 height: 4 width: 4 }
-      num_classes: 3
-      layers { conv { out_channels: 2 } }
-      layers { activation {} }
-      layers { pool { kind: AVG kernel_size: 2 } }
-      layers { flatten {} }
-      layers { linear { out_features: 3 } }
-    )pb");
-    ASSERT_TRUE(spec.ok()) << spec.status();
-    auto model = BuildModel(*spec, Mode::kAnn);
-    ASSERT_TRUE(model.ok()) << model.status();
-    model_ = *model;
-    model_->to(at::kDouble);
-    model_->eval();
-    std::map<std::string, at::Tensor> values = {
-        {"layer0.conv.weight", Pattern({2, 1, 3, 3}, 0.1, 0.8)},
-        {"layer0.bn.weight", Pattern({2}, 0.7, 0.3, 1.0)},
-        {"layer0.bn.bias", Pattern({2}, 1.9, 0.2)},
-        {"layer0.bn.running_mean", Pattern({2}, 2.3, 0.3)},
-        {"layer0.bn.running_var", Pattern({2}, 0.4, 0.25, 0.75)},
-        {"layer4.weight", Pattern({3, 8}, 1.1, 0.6)},
-        {"layer4.bias", Pattern({3}, 0.9, 0.1)},
-    };
-    torch::NoGradGuard no_grad;
-    int set = 0;
-    for (auto& p : model_->named_parameters()) {
-      if (values.count(p.key())) p.value().copy_(values[p.key()]), ++set;
-    }
-    for (auto& b : model_->named_buffers()) {
-      if (values.count(b.key())) b.value().copy_(values[b.key()]), ++set;
-    }
-    ASSERT_EQ(set, 7);
+    model_ = GoldenNet();
     x_ = Pattern({6, 1, 4, 4}, 0.3, 1.5);
   }
 
@@ -119,48 +130,14 @@ TEST_F(ConversionGoldenTest, IfSimulationMatchesPyTorch) {
 // The same net with a QCFS activation (lambda 1.3, L = 4): the folded ANN applies QCFS, and the
 // converted SNN (threshold lambda, membrane starting at lambda / 2) matches PyTorch step by step.
 TEST(ConversionGoldenQcfsTest, QcfsAnnAndSnnMatchPyTorch) {
-  auto spec = ParseModelSpecText(R"pb(
-    name: "golden_qcfs"
-    input { channels: 1 height: 4 width: 4 }
-    num_classes: 3
-    activation { kind: QCFS qcfs_levels: 4 qcfs_init_lambda: 1.3 }
-    layers { conv { out_channels: 2 } }
-    layers { activation {} }
-    layers { pool { kind: AVG kernel_size: 2 } }
-    layers { flatten {} }
-    layers { linear { out_features: 3 } }
-  )pb");
-  ASSERT_TRUE(spec.ok()) << spec.status();
-  auto model = BuildModel(*spec, Mode::kAnn);
-  ASSERT_TRUE(model.ok()) << model.status();
-  (*model)->to(at::kDouble);
-  (*model)->eval();
-  std::map<std::string, at::Tensor> values = {
-      {"layer0.conv.weight", Pattern({2, 1, 3, 3}, 0.1, 0.8)},
-      {"layer0.bn.weight", Pattern({2}, 0.7, 0.3, 1.0)},
-      {"layer0.bn.bias", Pattern({2}, 1.9, 0.2)},
-      {"layer0.bn.running_mean", Pattern({2}, 2.3, 0.3)},
-      {"layer0.bn.running_var", Pattern({2}, 0.4, 0.25, 0.75)},
-      {"layer4.weight", Pattern({3, 8}, 1.1, 0.6)},
-      {"layer4.bias", Pattern({3}, 0.9, 0.1)},
-      {"layer1.lambda", at::scalar_tensor(1.3, at::kDouble)},  // exact in double
-  };
-  {
-    torch::NoGradGuard no_grad;
-    for (auto& p : (*model)->named_parameters()) {
-      if (values.count(p.key())) p.value().copy_(values[p.key()]);
-    }
-    for (auto& b : (*model)->named_buffers()) {
-      if (values.count(b.key())) b.value().copy_(values[b.key()]);
-    }
-  }
+  Model model = GoldenNet("activation { kind: QCFS qcfs_levels: 4 }", 1.3);  // lambda exact
   const at::Tensor x = Pattern({6, 1, 4, 4}, 0.3, 1.5);
-  auto folded = FoldBatchNorm(*model);
+  auto folded = FoldBatchNorm(model);
   ASSERT_TRUE(folded.ok()) << folded.status();
   ExpectClose(FoldedForward(*folded, x), kQcfsLogits, 1e-9);
   {
     torch::NoGradGuard no_grad;
-    ExpectClose((*model)->forward(x).logits, kQcfsLogits, 1e-9);
+    ExpectClose(model->forward(x).logits, kQcfsLogits, 1e-9);
   }
   ConversionOptions o;
   o.normalisation = Normalisation::kQcfs;
@@ -174,19 +151,7 @@ TEST(ConversionGoldenQcfsTest, QcfsAnnAndSnnMatchPyTorch) {
 }
 
 TEST(ConversionGoldenQcfsTest, QcfsConversionRefusesReluAnn) {
-  auto spec = ParseModelSpecText(R"pb(
-    name: "relu"
-    input { channels: 1 height: 4 width: 4 }
-    num_classes: 3
-    layers { conv { out_channels: 2 } }
-    layers { activation {} }
-    layers { flatten {} }
-    layers { linear { out_features: 3 } }
-  )pb");
-  ASSERT_TRUE(spec.ok());
-  auto model = BuildModel(*spec, Mode::kAnn);
-  ASSERT_TRUE(model.ok());
-  auto folded = FoldBatchNorm(*model);
+  auto folded = FoldBatchNorm(GoldenNet());
   ASSERT_TRUE(folded.ok());
   ConversionOptions o;
   o.normalisation = Normalisation::kQcfs;
