@@ -5,6 +5,8 @@
 #     writes) and restarted each time ends with the same records as the uninterrupted sweep,
 #     re-running only what had no record; no partial record is ever left where a reader would
 #     take it for a complete one (every *.pb parses; temporary files never end in .pb).
+#     Then targeted kills (LASNN_CRASH_AT): after a step mid-epoch, halfway through a checkpoint
+#     write, halfway through a record write; each restart resumes and the records match.
 #  3. I/O faults: an unwritable runs directory gives an error naming the path.
 set -euo pipefail
 lasnn=tools/lasnn
@@ -77,6 +79,35 @@ check_records "${tmp}/c"
 "${lasnn}" sweep --suite="${tmp}/suite.textproto" --runs="${tmp}/c" 2>/dev/null | grep -q "0 ran, 5 skipped" \
     || { echo "FAIL: a finished sweep ran again" >&2; exit 1; }
 echo "crash safety: killed ${kills} times, final records identical to the uninterrupted sweep"
+
+# 2b. Targeted kills (LASNN_CRASH_AT, see util/file_util.h): right after a training step in the
+# middle of an epoch, halfway through writing a checkpoint, halfway through writing a record. Each
+# run must die by SIGKILL there; afterwards every checkpoint.pt loads (the restart resumes from it)
+# and every record parses; the restart finishes what is missing.
+targeted=0
+for point in 'train step:25' 'checkpoint.pt:2' 'checkpoint.pt:5' '.pb:2' 'train step:90'; do
+  set +e
+  LASNN_CRASH_AT="${point}" "${lasnn}" sweep --suite="${tmp}/suite.textproto" --runs="${tmp}/d" \
+      >>"${tmp}/sweep.out" 2>"${tmp}/kill.log"
+  rc=$?
+  set -e
+  if [[ ${rc} -ne 137 ]] || ! grep -q "LASNN_CRASH_AT: killing the process at" "${tmp}/kill.log"; then
+    tail -n 20 "${tmp}/kill.log" >&2
+    echo "FAIL: LASNN_CRASH_AT='${point}' did not kill the sweep (exit ${rc})" >&2; exit 1
+  fi
+  targeted=$((targeted + 1))
+  case "${point}" in
+    checkpoint.pt:*)  # the half-written file is a temporary, never checkpoint.pt itself
+      find "${tmp}/d" -name 'checkpoint.pt.tmp.*' | grep -q . \
+          || { find "${tmp}/d" >&2; echo "FAIL: no temporary checkpoint" >&2; exit 1; } ;;
+  esac
+  if ls "${tmp}/d"/*.pb >/dev/null 2>&1; then check_records "${tmp}/d"; fi
+done
+sweep "${tmp}/d"
+grep -q "resuming at epoch" "${tmp}/sweep.log" || { echo "FAIL: no run resumed" >&2; exit 1; }
+[[ $(ls "${tmp}/d"/*.pb | wc -l) -eq 5 ]] || { echo "FAIL: records missing (targeted)" >&2; exit 1; }
+check_records "${tmp}/d"
+echo "targeted kills: ${targeted} (mid-epoch, mid-checkpoint-write, mid-record-write), records identical"
 
 # 3. An unwritable runs directory.
 mkdir -p "${tmp}/ro" && chmod 0555 "${tmp}/ro"

@@ -446,6 +446,7 @@ absl::StatusOr<std::vector<ExperimentConfig>> ExpandSuite(const SuiteConfig& sui
   if (suite.grids_size() == 0) {
     return absl::InvalidArgumentError("grids: a suite needs at least one grid");
   }
+  double planned = 0;
   for (int g = 0; g < suite.grids_size(); ++g) {
     const SuiteGrid& grid = suite.grids(g);
     ExperimentConfig base = suite.base();
@@ -461,6 +462,18 @@ absl::StatusOr<std::vector<ExperimentConfig>> ExpandSuite(const SuiteConfig& sui
     if (timesteps.empty()) timesteps.push_back(base.train().timesteps());
     std::vector<uint64_t> seeds(grid.seeds().begin(), grid.seeds().end());
     if (seeds.empty()) seeds.push_back(base.seed());
+    // Bound the expansion before building anything: each factor is at most the input's size, so
+    // these products of doubles are exact enough to compare with the limit.
+    const double trained_per_method = static_cast<double>(students.size()) * timesteps.size();
+    double count = 0;
+    for (Method m : methods) count += IsTrainedMethod(m) ? trained_per_method : 1.0;
+    count *= static_cast<double>(data.size()) * seeds.size();
+    planned += count;
+    if (planned > kMaxSuiteExperiments) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "grids[", g, "]: the suite expands to more than ", kMaxSuiteExperiments,
+          " experiments (", count, " in this grid); split it into several suites"));
+    }
     for (const datasets::DatasetSpec& d : data) {
       for (Method m : methods) {
         for (uint64_t seed : seeds) {

@@ -49,9 +49,13 @@ std::string ConfigHash(const ExperimentConfig& resolved);
 // dataset kind (not the dataset path), or of the weights / TorchScript file name when loaded.
 std::string TeacherCacheKey(const ExperimentConfig& resolved);
 
+// The most experiments one suite may expand to (a guard against a typo'd or hostile grid).
+inline constexpr int kMaxSuiteExperiments = 100000;
+
 // Expands the grids, in order, into resolved, validated experiments (each grid: datasets, methods,
 // seeds, students, timesteps, outermost first), without duplicates (by hash). Each is named
-// "<suite>/<dataset>/<method>[/<student>/T<t>]/seed<s>".
+// "<suite>/<dataset>/<method>[/<student>/T<t>]/seed<s>". InvalidArgument naming the grid when
+// the suite would hold more than kMaxSuiteExperiments experiments.
 absl::StatusOr<std::vector<ExperimentConfig>> ExpandSuite(const SuiteConfig& suite);
 
 // "i/n" -> (i, n) with 0 <= i < n.

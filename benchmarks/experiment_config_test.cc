@@ -145,6 +145,28 @@ TEST(ExperimentConfigTest, SuiteExpandsGridsDedupesConversionsAndShardsPartition
   EXPECT_FALSE(ParseShard("x").ok());
 }
 
+TEST(ExperimentConfigTest, AGridTooLargeIsRejectedBeforeExpanding) {
+  // 100 seeds x 100 timesteps x 2 methods = 20000 per student; 6 students: 120000 experiments.
+  std::string seeds, timesteps, students;
+  for (int i = 1; i <= 100; ++i) {
+    absl::StrAppend(&seeds, i > 1 ? ", " : "", i);
+    absl::StrAppend(&timesteps, i > 1 ? ", " : "", i);
+  }
+  for (int i = 0; i < 6; ++i) absl::StrAppend(&students, "  students {", kStudent, "}\n");
+  const std::string suite_text = std::string("name: \"big\"\nbase {\n") + Experiment("seed: 1") +
+                                 "}\ngrids {\n" + students +
+                                 "  methods: [LASNN_JOINT, DIRECT]\n  timesteps: [" + timesteps +
+                                 "]\n  seeds: [" + seeds + "]\n}\n";
+  // Parsing a suite expands it, so the file is rejected with the grid named.
+  auto suite = ParseSuiteText(suite_text, "big.textproto");
+  ASSERT_FALSE(suite.ok());
+  EXPECT_EQ(suite.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(suite.status().message().find(
+                "big.textproto:2:1: grids[0]: the suite expands to more than 100000"),
+            absl::string_view::npos)
+      << suite.status();
+}
+
 TEST(ExperimentConfigTest, SuiteErrorsPointIntoTheFile) {
   auto bad = ParseSuiteText("name: \"t\"\ngrids {\n  timesteps: [0]\n}\n", "s.textproto");
   ASSERT_FALSE(bad.ok());

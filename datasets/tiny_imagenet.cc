@@ -2,10 +2,13 @@
 
 #include <ATen/ops/empty.h>
 
+#include <jpeglib.h>
+
 #include <algorithm>
 #include <atomic>
+#include <csetjmp>
+#include <cstdio>
 #include <filesystem>
-#include <map>
 #include <system_error>
 #include <thread>
 #include <tuple>
@@ -41,6 +44,52 @@ std::vector<absl::string_view> NonEmptyLines(absl::string_view text) {
     if (!line.empty()) lines.push_back(line);
   }
   return lines;
+}
+
+struct JpegHeader {
+  bool ok = false;
+  unsigned width = 0, height = 0, components = 0;
+  char message[JMSG_LENGTH_MAX] = {0};
+};
+
+struct JpegErrorManager {
+  jpeg_error_mgr mgr;
+  std::jmp_buf jump;
+  char* message;
+};
+
+void OnJpegError(j_common_ptr cinfo) {
+  auto* err = reinterpret_cast<JpegErrorManager*>(cinfo->err);
+  (*cinfo->err->format_message)(cinfo, err->message);
+  std::longjmp(err->jump, 1);
+}
+
+void IgnoreJpegMessage(j_common_ptr) {}
+
+// Reads only a JPEG's header (libjpeg allocates no pixel buffers for that). Nothing here has a
+// destructor, so libjpeg's longjmp on an error leaves no C++ object behind.
+JpegHeader ReadJpegHeader(absl::string_view bytes) {
+  JpegHeader header;
+  jpeg_decompress_struct cinfo;
+  JpegErrorManager err;
+  err.message = header.message;
+  cinfo.err = jpeg_std_error(&err.mgr);
+  err.mgr.error_exit = OnJpegError;
+  err.mgr.output_message = IgnoreJpegMessage;
+  if (setjmp(err.jump) != 0) {
+    jpeg_destroy_decompress(&cinfo);
+    return header;
+  }
+  jpeg_create_decompress(&cinfo);
+  jpeg_mem_src(&cinfo, reinterpret_cast<const unsigned char*>(bytes.data()),
+               static_cast<unsigned long>(bytes.size()));
+  jpeg_read_header(&cinfo, TRUE);
+  header.ok = true;
+  header.width = cinfo.image_width;
+  header.height = cinfo.image_height;
+  header.components = static_cast<unsigned>(cinfo.num_components);
+  jpeg_destroy_decompress(&cinfo);
+  return header;
 }
 
 bool IsImageName(const std::string& name) {
@@ -111,6 +160,24 @@ absl::StatusOr<at::Tensor> DecodeAll(const std::vector<Item>& items, int threads
 
 absl::Status DecodeTinyImageNetImage(absl::string_view encoded, const std::string& path,
                                      uint8_t* out) {
+  // Tiny ImageNet's images are JPEGs. The header is checked before OpenCV decodes, because
+  // OpenCV allocates whatever size a header claims (a 100-byte file can ask for gigabytes).
+  if (encoded.size() < 3 || static_cast<uint8_t>(encoded[0]) != 0xFF ||
+      static_cast<uint8_t>(encoded[1]) != 0xD8 || static_cast<uint8_t>(encoded[2]) != 0xFF) {
+    return absl::DataLossError(
+        absl::StrCat("cannot decode image '", path, "': not a JPEG file (corrupt or not an image)"));
+  }
+  const JpegHeader header = ReadJpegHeader(encoded);
+  if (!header.ok) {
+    return absl::DataLossError(
+        absl::StrCat("cannot decode image '", path, "': ", header.message));
+  }
+  if (header.width != kTinyImageNetSize || header.height != kTinyImageNetSize ||
+      (header.components != 1 && header.components != 3)) {
+    return absl::DataLossError(absl::StrCat("image '", path, "' is ", header.width, "x",
+                                            header.height, "x", header.components,
+                                            ", expected 64x64x3"));
+  }
   cv::Mat bgr;
   if (!encoded.empty()) {
     cv::Mat buffer(1, static_cast<int>(encoded.size()), CV_8UC1,
@@ -143,6 +210,65 @@ absl::Status DecodeTinyImageNetImage(absl::string_view encoded, const std::strin
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<std::string>> ParseTinyImageNetWnids(absl::string_view text,
+                                                                 const std::string& path) {
+  std::vector<std::string> wnids;
+  for (absl::string_view line : NonEmptyLines(text)) {
+    if (line.find_first_of(" \t/") != absl::string_view::npos || line == "." || line == "..") {
+      return absl::DataLossError(absl::StrCat("'", path, "': malformed wnid '", line, "'"));
+    }
+    wnids.emplace_back(line);
+  }
+  if (wnids.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("'", path, "' lists no classes"));
+  }
+  std::sort(wnids.begin(), wnids.end());
+  if (std::adjacent_find(wnids.begin(), wnids.end()) != wnids.end()) {
+    return absl::DataLossError(absl::StrCat("'", path, "' lists a wnid twice"));
+  }
+  return wnids;
+}
+
+std::vector<std::string> TinyImageNetClassNames(absl::string_view words_text,
+                                                const std::vector<std::string>& wnids) {
+  std::vector<std::string> class_names = wnids;
+  for (absl::string_view line : NonEmptyLines(words_text)) {
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(line, '\t');
+    auto it = std::lower_bound(wnids.begin(), wnids.end(), kv.first);
+    absl::string_view words = absl::StripAsciiWhitespace(kv.second);
+    if (it != wnids.end() && *it == kv.first && !words.empty()) {
+      class_names[it - wnids.begin()] = std::string(words);
+    }
+  }
+  return class_names;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ParseTinyImageNetAnnotations(
+    absl::string_view text, const std::string& path, const std::vector<std::string>& wnids) {
+  std::vector<std::pair<std::string, int64_t>> files;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    std::vector<absl::string_view> fields =
+        absl::StrSplit(line, absl::ByAnyChar("\t "), absl::SkipEmpty());
+    if (fields.size() < 2 || fields[0].find('/') != absl::string_view::npos ||
+        fields[0] == "." || fields[0] == "..") {
+      return absl::DataLossError(absl::StrCat("'", path, "' line ", line_number,
+                                              ": expected '<file>\\t<wnid>\\t...'"));
+    }
+    auto it = std::lower_bound(wnids.begin(), wnids.end(), fields[1]);
+    if (it == wnids.end() || *it != fields[1]) {
+      return absl::DataLossError(absl::StrCat("'", path, "' line ", line_number, ": wnid '",
+                                              fields[1],
+                                              "' is not in wnids.txt (label out of range)"));
+    }
+    files.emplace_back(std::string(fields[0]), static_cast<int64_t>(it - wnids.begin()));
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 absl::StatusOr<DatasetSplits> LoadTinyImageNet(const std::string& dir, int decode_threads) {
   if (!PathExists(dir)) {
     return absl::NotFoundError(absl::StrCat("Tiny ImageNet directory '", dir, "' does not exist"));
@@ -153,34 +279,13 @@ absl::StatusOr<DatasetSplits> LoadTinyImageNet(const std::string& dir, int decod
 
   const std::string wnids_path = JoinPath(dir, "wnids.txt");
   LASNN_ASSIGN_OR_RETURN(std::string wnids_text, ReadFileToString(wnids_path));
-  std::vector<std::string> wnids;
-  for (absl::string_view line : NonEmptyLines(wnids_text)) {
-    if (line.find_first_of(" \t/") != absl::string_view::npos) {
-      return absl::DataLossError(
-          absl::StrCat("'", wnids_path, "': malformed wnid '", line, "'"));
-    }
-    wnids.emplace_back(line);
-  }
-  if (wnids.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("'", wnids_path, "' lists no classes"));
-  }
-  std::sort(wnids.begin(), wnids.end());
-  if (std::adjacent_find(wnids.begin(), wnids.end()) != wnids.end()) {
-    return absl::DataLossError(absl::StrCat("'", wnids_path, "' lists a wnid twice"));
-  }
-  std::map<std::string, int64_t, std::less<>> label_of;
-  for (size_t k = 0; k < wnids.size(); ++k) label_of[wnids[k]] = static_cast<int64_t>(k);
-
+  LASNN_ASSIGN_OR_RETURN(std::vector<std::string> wnids,
+                         ParseTinyImageNetWnids(wnids_text, wnids_path));
   std::vector<std::string> class_names = wnids;
   const std::string words_path = JoinPath(dir, "words.txt");
   if (PathExists(words_path)) {
     LASNN_ASSIGN_OR_RETURN(std::string words, ReadFileToString(words_path));
-    for (absl::string_view line : NonEmptyLines(words)) {
-      std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(line, '\t');
-      auto it = label_of.find(kv.first);
-      absl::string_view words = absl::StripAsciiWhitespace(kv.second);
-      if (it != label_of.end() && !words.empty()) class_names[it->second] = std::string(words);
-    }
+    class_names = TinyImageNetClassNames(words, wnids);
   }
 
   std::vector<Item> train;
@@ -194,26 +299,8 @@ absl::StatusOr<DatasetSplits> LoadTinyImageNet(const std::string& dir, int decod
 
   const std::string annotations_path = JoinPath(JoinPath(dir, "val"), "val_annotations.txt");
   LASNN_ASSIGN_OR_RETURN(std::string annotations, ReadFileToString(annotations_path));
-  std::vector<std::pair<std::string, int64_t>> val_files;
-  int line_number = 0;
-  for (absl::string_view line : absl::StrSplit(annotations, '\n')) {
-    ++line_number;
-    if (absl::StripAsciiWhitespace(line).empty()) continue;
-    std::vector<absl::string_view> fields = absl::StrSplit(line, absl::ByAnyChar("\t "),
-                                                          absl::SkipEmpty());
-    if (fields.size() < 2 || fields[0].find('/') != absl::string_view::npos) {
-      return absl::DataLossError(absl::StrCat("'", annotations_path, "' line ", line_number,
-                                              ": expected '<file>\\t<wnid>\\t...'"));
-    }
-    auto it = label_of.find(fields[1]);
-    if (it == label_of.end()) {
-      return absl::DataLossError(absl::StrCat("'", annotations_path, "' line ", line_number,
-                                              ": wnid '", fields[1],
-                                              "' is not in wnids.txt (label out of range)"));
-    }
-    val_files.emplace_back(std::string(fields[0]), it->second);
-  }
-  std::sort(val_files.begin(), val_files.end());
+  LASNN_ASSIGN_OR_RETURN(auto val_files,
+                         ParseTinyImageNetAnnotations(annotations, annotations_path, wnids));
   std::vector<Item> val;
   const std::string val_images = JoinPath(JoinPath(dir, "val"), "images");
   for (auto& [file, label] : val_files) val.push_back({JoinPath(val_images, file), label});

@@ -117,6 +117,28 @@ TEST(TinyImageNetTest, UnknownWnidInAnnotationsIsDataLoss) {
   EXPECT_NE(s.message().find("n99999999"), std::string::npos) << s;
 }
 
+TEST(TinyImageNetTest, TextFilesParseAndRejectPathsOutsideVal) {
+  auto wnids = ParseTinyImageNetWnids("n02\n\n n01 \n", "wnids.txt");
+  ASSERT_TRUE(wnids.ok()) << wnids.status();
+  EXPECT_EQ(*wnids, (std::vector<std::string>{"n01", "n02"}));
+  EXPECT_EQ(TinyImageNetClassNames("n02\tdog, hound\nn09\tcat\n", *wnids),
+            (std::vector<std::string>{"n01", "dog, hound"}));
+  auto files = ParseTinyImageNetAnnotations("b.JPEG\tn02\t0 0 1 1\na.JPEG n01\n",
+                                            "val_annotations.txt", *wnids);
+  ASSERT_TRUE(files.ok()) << files.status();
+  EXPECT_EQ(*files, (std::vector<std::pair<std::string, int64_t>>{{"a.JPEG", 0}, {"b.JPEG", 1}}));
+  for (const char* bad : {"..\tn01\n", "../x.JPEG\tn01\n", "/etc/passwd\tn01\n", ".\tn01\n"}) {
+    auto r = ParseTinyImageNetAnnotations(bad, "val_annotations.txt", *wnids);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("'val_annotations.txt' line 1"), std::string::npos)
+        << r.status();
+  }
+  EXPECT_FALSE(ParseTinyImageNetWnids("n01\n..\n", "wnids.txt").ok());
+  EXPECT_FALSE(ParseTinyImageNetWnids("n01\nn01\n", "wnids.txt").ok());
+  EXPECT_EQ(ParseTinyImageNetWnids("\n \n", "wnids.txt").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(TinyImageNetTest, MissingFilesAndDirectoriesAreNotFoundNamingThem) {
   std::string dir = WriteTree("missing");
   // A class listed in wnids.txt without its train folder.

@@ -6,12 +6,16 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <cstdint>
 #include <sstream>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "util/file_util.h"
+#include "util/sha256.h"
 #include "util/status_macros.h"
 #include "util/torch_status.h"
 
@@ -69,11 +73,53 @@ absl::Status ReadModule(torch::serialize::InputArchive& archive, torch::nn::Modu
   return absl::OkStatus();
 }
 
+// Our files wrap LibTorch's archive (a zip of pickles) in a header with its SHA-256:
+//   "LASNN-ARCHIVE-1\n" (16 bytes) | payload size (8 bytes, little-endian) | SHA-256 (32) | payload
+// LibTorch's unpickler is not hardened against corrupt input (fuzzing found a flipped byte that
+// makes it dereference a bad pointer), so a file is checked whole before LibTorch sees a byte.
+constexpr absl::string_view kArchiveMagic = "LASNN-ARCHIVE-1\n";
+constexpr size_t kArchiveHeader = 16 + 8 + 32;
+
+std::string Sha256Raw(absl::string_view data) {
+  return absl::HexStringToBytes(Sha256Hex(data));
+}
+
+// The payload of `bytes` (read from `path`) if its header and checksum are right.
+absl::StatusOr<absl::string_view> ArchivePayload(absl::string_view bytes, const std::string& path) {
+  if (!absl::StartsWith(bytes, kArchiveMagic)) {
+    if (absl::StartsWith(bytes, "PK")) {
+      return absl::DataLossError(absl::StrCat(
+          "'", path, "' is a bare LibTorch archive without LaSNN-Bench's checksummed header "
+          "(written by an older version, or not by LaSNN-Bench): delete it and train again"));
+    }
+    return absl::DataLossError(
+        absl::StrCat("'", path, "' is not a LaSNN-Bench checkpoint or weights file"));
+  }
+  if (bytes.size() < kArchiveHeader) {
+    return absl::DataLossError(absl::StrCat("'", path, "' is truncated: ", bytes.size(),
+                                            " bytes, shorter than its header"));
+  }
+  uint64_t size = 0;
+  for (int i = 7; i >= 0; --i) size = (size << 8) | static_cast<uint8_t>(bytes[16 + i]);
+  const absl::string_view payload = bytes.substr(kArchiveHeader);
+  if (payload.size() != size) {
+    return absl::DataLossError(absl::StrCat("'", path, "' is truncated or padded: ",
+                                            payload.size(), " payload bytes, header says ",
+                                            size));
+  }
+  if (Sha256Raw(payload) != bytes.substr(24, 32)) {
+    return absl::DataLossError(
+        absl::StrCat("'", path, "' is corrupt: its contents do not match their SHA-256"));
+  }
+  return payload;
+}
+
 absl::StatusOr<torch::serialize::InputArchive> OpenArchive(const std::string& path) {
-  LASNN_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
+  LASNN_ASSIGN_OR_RETURN(const std::string bytes, ReadFileToString(path));
+  LASNN_ASSIGN_OR_RETURN(const absl::string_view payload, ArchivePayload(bytes, path));
   torch::serialize::InputArchive archive;
   absl::Status s = TorchCall("load", [&] {
-    std::istringstream in(bytes);
+    std::istringstream in{std::string(payload)};
     archive.load_from(in);
   });
   if (!s.ok()) {
@@ -84,14 +130,20 @@ absl::StatusOr<torch::serialize::InputArchive> OpenArchive(const std::string& pa
   return archive;
 }
 
-absl::Status WriteArchive(const std::string& path, torch::serialize::OutputArchive& archive) {
+}  // namespace
+
+absl::Status SaveArchive(const std::string& path, torch::serialize::OutputArchive& archive) {
   std::ostringstream out;
   LASNN_RETURN_IF_ERROR(TorchCall(absl::StrCat("serialising '", path, "'"),
                                   [&] { archive.save_to(out); }));
-  return WriteFileAtomically(path, out.str());
+  const std::string payload = out.str();
+  std::string file(kArchiveMagic);
+  uint64_t size = payload.size();
+  for (int i = 0; i < 8; ++i, size >>= 8) file.push_back(static_cast<char>(size & 0xff));
+  file += Sha256Raw(payload);
+  file += payload;
+  return WriteFileAtomically(path, file);
 }
-
-}  // namespace
 
 std::vector<at::Tensor> SnapshotState(const torch::nn::Module& module) {
   std::vector<at::Tensor> out;
@@ -139,7 +191,7 @@ absl::Status SaveCheckpoint(const std::string& path, const CheckpointState& stat
     for (size_t i = 0; i < best_state.size(); ++i) {
       archive.write(absl::StrCat("best", i), best_state[i]);
     }
-    return WriteArchive(path, archive);
+    return SaveArchive(path, archive);
   });
 }
 
@@ -198,13 +250,29 @@ absl::Status LoadCheckpoint(const std::string& path, torch::nn::Module& model,
     optimizer.load(optimizer_archive);
     c10::IValue v;
     archive.read("num_best", v);
-    best_state.assign(v.toInt(), at::Tensor());
+    // Either no best weights yet, or one tensor per parameter and buffer of the model.
+    const int64_t num_best = v.toInt();
+    const int64_t model_tensors = static_cast<int64_t>(NamedState(model).size());
+    if (num_best != 0 && num_best != model_tensors) {
+      return absl::DataLossError(absl::StrCat("'", path, "' lists ", num_best,
+                                              " best-weight tensors; the model has ",
+                                              model_tensors));
+    }
+    const auto model_state = NamedState(model);
+    best_state.assign(num_best, at::Tensor());
     for (size_t i = 0; i < best_state.size(); ++i) {
       archive.read(absl::StrCat("best", i), best_state[i]);
+      if (best_state[i].sizes() != model_state[i].second.sizes()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "checkpoint '", path, "': best-weight tensor '", model_state[i].first,
+            "' has shape [", absl::StrJoin(best_state[i].sizes(), ", "), "] but the model's is [",
+            absl::StrJoin(model_state[i].second.sizes(), ", "), "]"));
+      }
     }
     return absl::OkStatus();
   });
-  if (!s.ok() && s.code() == absl::StatusCode::kInvalidArgument) {
+  if (!s.ok() && s.code() != absl::StatusCode::kFailedPrecondition &&
+      s.code() != absl::StatusCode::kDataLoss) {
     return absl::DataLossError(
         absl::StrCat("'", path, "' is not a complete checkpoint: ", s.message().substr(0, 200)));
   }
@@ -216,7 +284,7 @@ absl::Status SaveWeights(const std::string& path, const torch::nn::Module& modul
     torch::serialize::OutputArchive archive;
     archive.write("format", c10::IValue(std::string("lasnn-weights-v1")));
     WriteModule(archive, module);
-    return WriteArchive(path, archive);
+    return SaveArchive(path, archive);
   });
 }
 
@@ -231,7 +299,8 @@ absl::Status LoadWeights(const std::string& path, torch::nn::Module& module) {
     }
     return ReadModule(archive, module, path, "weight");
   });
-  if (!s.ok() && s.code() == absl::StatusCode::kInvalidArgument) {
+  if (!s.ok() && s.code() != absl::StatusCode::kFailedPrecondition &&
+      s.code() != absl::StatusCode::kDataLoss) {
     return absl::DataLossError(
         absl::StrCat("'", path, "' is not a complete weights file: ", s.message().substr(0, 200)));
   }

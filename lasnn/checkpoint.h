@@ -2,12 +2,15 @@
 // stopped (model, optimiser state, auxiliary modules, RNG state, step and epoch, the best weights
 // so far, the metrics history), plus the resolved TrainRunConfig and the git commit. Written
 // atomically (temporary file, fsync, rename): a reader never sees a half-written checkpoint.
+// Checkpoint and weights files carry a header with their SHA-256, checked before LibTorch parses
+// anything: a truncated or corrupted file is a DataLoss naming it, never a crash in LibTorch.
 #ifndef LASNN_LASNN_CHECKPOINT_H_
 #define LASNN_LASNN_CHECKPOINT_H_
 
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
+#include <torch/serialize/output-archive.h>
 
 #include <cstdint>
 #include <string>
@@ -51,6 +54,10 @@ absl::StatusOr<CheckpointState> ReadCheckpointState(const std::string& path);
 absl::Status LoadCheckpoint(const std::string& path, torch::nn::Module& model,
                             torch::optim::Optimizer& optimizer, torch::nn::Module* auxiliary,
                             std::vector<at::Tensor>& best_state);
+
+// Writes `archive` to `path` atomically in the checksummed container described above (what
+// SaveCheckpoint and SaveWeights use; public for tools and the fuzz tests).
+absl::Status SaveArchive(const std::string& path, torch::serialize::OutputArchive& archive);
 
 // Writes the module's parameters and buffers (a torch::serialize archive) to `path` atomically.
 absl::Status SaveWeights(const std::string& path, const torch::nn::Module& module);

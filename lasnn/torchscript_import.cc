@@ -6,10 +6,17 @@
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/serialization/import.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <optional>
@@ -20,6 +27,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -56,7 +64,9 @@ std::string JoinPath(const std::string& prefix, const std::string& name) {
   return prefix.empty() ? name : absl::StrCat(prefix, ".", name);
 }
 
-std::string ShapeText(at::IntArrayRef shape) { return absl::StrCat("[", absl::StrJoin(shape, ", "), "]"); }
+std::string ShapeText(at::IntArrayRef shape) {
+  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
+}
 
 // One module of the flattened sequence.
 struct Item {
@@ -68,17 +78,26 @@ struct Item {
   bool starts_child = false;
 };
 
+// The names of the parameters and buffers `m` holds itself (not its children's), at most five.
+std::string OwnTensors(const Module& m) {
+  std::vector<std::string> own;
+  for (const auto& p : m.named_parameters(/*recurse=*/false)) own.push_back(p.name);
+  for (const auto& b : m.named_buffers(/*recurse=*/false)) own.push_back(b.name);
+  const size_t n = own.size();
+  if (n > 5) own.resize(5);
+  return absl::StrCat(absl::StrJoin(own, ", "),
+                      n > 5 ? absl::StrCat(", ... (", n, " in all)") : "");
+}
+
 // Appends the leaves of Sequential `m` (nested Sequentials flattened) to `items`; a container
 // holding its own parameters or buffers (which no Sequential uses) is a problem.
 void CollectSequential(const Module& m, const std::string& prefix, bool starts_child,
                        std::vector<Item>& items, std::vector<std::string>& problems) {
-  std::vector<std::string> own;
-  for (const auto& p : m.named_parameters(/*recurse=*/false)) own.push_back(p.name);
-  for (const auto& b : m.named_buffers(/*recurse=*/false)) own.push_back(b.name);
+  const std::string own = OwnTensors(m);
   if (!own.empty()) {
     problems.push_back(absl::StrCat(prefix.empty() ? "(top level)" : prefix, " (", TypeName(m),
-                                    "): holds its own parameters/buffers (",
-                                    absl::StrJoin(own, ", "), ") that no mapped layer uses"));
+                                    "): holds its own parameters/buffers (", own,
+                                    ") that no mapped layer uses"));
   }
   for (const auto& child : m.named_children()) {
     const std::string path = JoinPath(prefix, child.name);
@@ -129,7 +148,10 @@ class Mapper {
     for (size_t i = 0; i < items.size(); ++i) {
       const Item& item = items[i];
       std::vector<std::string> why;
-      const bool after_conv = i > 0 && items[i - 1].type == "Conv2d" && IsTorchNn(items[i - 1].module);
+      missing_.clear();
+      saw_linear_ |= item.type == "Linear";
+      const bool after_conv =
+          i > 0 && items[i - 1].type == "Conv2d" && IsTorchNn(items[i - 1].module);
       if (!IsTorchNn(item.module)) {
         why.push_back(absl::StrCat("unsupported module type (user class ",
                                    QualifiedTypeName(item.module), ")"));
@@ -151,7 +173,7 @@ class Mapper {
       } else if (item.type == "Dropout") {
         const std::optional<c10::IValue> p = Attr(item.module, "p");
         if (!p || !p->isDouble()) {
-          why.push_back(MissingAttribute("p"));
+          Missing("p");
         } else {
           AddLayer(item)->mutable_dropout()->set_p(p->toDouble());
           Note(item, absl::StrCat("dropout p=", p->toDouble()));
@@ -161,13 +183,19 @@ class Mapper {
       } else {
         why.push_back("unsupported module type");
       }
+      if (!missing_.empty()) {
+        why.push_back(absl::StrCat(
+            "lacks the hyper-parameter attribute(s) ", absl::StrJoin(missing_, ", "),
+            " (a torch.jit.trace'd model keeps only weights: save torch.jit.script(model))"));
+      }
       if (!why.empty()) {
-        problems.push_back(absl::StrCat(item.path, " (", item.type, "): ", absl::StrJoin(why, "; ")));
+        problems.push_back(
+            absl::StrCat(item.path, " (", item.type, "): ", absl::StrJoin(why, "; ")));
       }
       last_conv_ = item.type == "Conv2d" && why.empty() ? spec.layers_size() - 1 : -1;
       last_conv_failed_ = item.type == "Conv2d" && !why.empty();
     }
-    CheckEndsWithClassifier();
+    if (!items.empty()) CheckEndsWithClassifier();
   }
 
   ModelSpec spec;
@@ -178,9 +206,12 @@ class Mapper {
   int64_t num_classes = 0;
 
  private:
-  static std::string MissingAttribute(const std::string& name) {
-    return absl::StrCat("has no usable '", name,
-                        "' attribute (a torch.jit.trace'd model? save torch.jit.script(model))");
+  // Records a hyper-parameter attribute that the module lacks (reported once per module).
+  void Missing(const std::string& name) { missing_.push_back(name); }
+
+  // Whether the current module has a problem so far.
+  bool Failed(const std::vector<std::string>& why) const {
+    return !why.empty() || !missing_.empty();
   }
 
   Layer* AddLayer(const Item& item) {
@@ -193,15 +224,16 @@ class Mapper {
     sources.push_back(absl::StrCat("(implicit flatten before ", item.path, ")"));
     spec.add_layers()->mutable_flatten();
     flat_ = true;
-    notes.push_back(absl::StrCat("(implicit) -> layers[", spec.layers_size() - 1, "] flatten before ",
-                                 item.path, ", which starts a top-level child after a feature map "
+    notes.push_back(absl::StrCat("(implicit) -> layers[", spec.layers_size() - 1,
+                                 "] flatten before ", item.path,
+                                 ", which starts a top-level child after a feature map "
                                  "(the forward is assumed to flatten there; the logits check "
                                  "verifies it)"));
   }
 
   void Note(const Item& item, const std::string& what) {
-    notes.push_back(absl::StrCat(item.path, " (", item.type, ") -> layers[",
-                                 spec.layers_size() - 1, "] ", what));
+    notes.push_back(absl::StrCat(item.path, " (", item.type, ") -> layers[", spec.layers_size() - 1,
+                                 "] ", what));
   }
 
   void Copy(const std::string& ours, const Item& item, const std::string& theirs,
@@ -214,7 +246,7 @@ class Mapper {
                                 std::vector<std::string>& why) {
     const std::optional<c10::IValue> v = Attr(item.module, name);
     if (!v) {
-      why.push_back(MissingAttribute(name));
+      Missing(name);
       return std::nullopt;
     }
     const std::optional<std::vector<int64_t>> ints = Ints(*v);
@@ -244,7 +276,7 @@ class Mapper {
     const at::Tensor w = weight->toTensor();
     const std::optional<c10::IValue> groups = Attr(m, "groups");
     if (!groups || !groups->isInt()) {
-      why.push_back(MissingAttribute("groups"));
+      Missing("groups");
     } else if (groups->toInt() != 1) {
       why.push_back(absl::StrCat("groups=", groups->toInt(),
                                  " (grouped/depthwise convolutions are not supported)"));
@@ -255,7 +287,7 @@ class Mapper {
     }
     const std::optional<c10::IValue> mode = Attr(m, "padding_mode");
     if (!mode || !mode->isString()) {
-      why.push_back(MissingAttribute("padding_mode"));
+      Missing("padding_mode");
     } else if (mode->toStringRef() != "zeros") {
       why.push_back(absl::StrCat("padding_mode='", mode->toStringRef(), "' (only 'zeros')"));
     }
@@ -278,7 +310,7 @@ class Mapper {
     } else {
       padding = Square(item, "padding", why);
     }
-    if (!why.empty() || !stride || !padding) return;
+    if (Failed(why) || !stride || !padding) return;
     const std::optional<c10::IValue> bias = Attr(m, "bias");
     const bool has_bias = bias && bias->isTensor();
     const int index = spec.layers_size();
@@ -304,7 +336,7 @@ class Mapper {
     }
     const std::optional<c10::IValue> eps = Attr(m, "eps");
     if (!eps || !eps->isDouble()) {
-      why.push_back(MissingAttribute("eps"));
+      Missing("eps");
     } else if (std::abs(eps->toDouble() - kOurBatchNormEps) > 1e-12) {
       why.push_back(absl::StrCat("eps=", eps->toDouble(), " (ours is fixed at 1e-5)"));
     }
@@ -313,7 +345,7 @@ class Mapper {
     if (!mean || !mean->isTensor() || !var || !var->isTensor()) {
       why.push_back("has no running statistics (track_running_stats=False is not supported)");
     }
-    if (!why.empty() || last_conv_failed_ || last_conv_ < 0) return;
+    if (Failed(why) || last_conv_failed_ || last_conv_ < 0) return;
     ConvLayer* conv = spec.mutable_layers(last_conv_)->mutable_conv();
     const int64_t channels = conv->out_channels();
     if (mean->toTensor().numel() != channels) {
@@ -332,7 +364,8 @@ class Mapper {
       const at::Tensor like = mean->toTensor();
       Copy(name + "weight", item, "(affine=False: 1)", at::ones_like(like));
       Copy(name + "bias", item, "(affine=False: 0)", at::zeros_like(like));
-      notes.push_back(absl::StrCat(item.path, " (BatchNorm2d): affine=False; weight 1 and bias 0 "
+      notes.push_back(absl::StrCat(item.path,
+                                   " (BatchNorm2d): affine=False; weight 1 and bias 0 "
                                    "become trainable parameters of the imported model"));
     }
     Copy(name + "running_mean", item, "running_mean", mean->toTensor());
@@ -345,10 +378,10 @@ class Mapper {
                                  "] batch norm of the conv"));
     const std::optional<c10::IValue> momentum = Attr(m, "momentum");
     if (momentum && !(momentum->isDouble() && std::abs(momentum->toDouble() - 0.1) < 1e-12)) {
-      notes.push_back(absl::StrCat(item.path, " (BatchNorm2d): momentum ",
-                                   momentum->isDouble() ? absl::StrCat(momentum->toDouble())
-                                                        : std::string("None"),
-                                   " is not kept (ours is 0.1; it matters only in training)"));
+      notes.push_back(absl::StrCat(
+          item.path, " (BatchNorm2d): momentum ",
+          momentum->isDouble() ? absl::StrCat(momentum->toDouble()) : std::string("None"),
+          " is not kept (ours is 0.1; it matters only in training)"));
     }
   }
 
@@ -374,7 +407,7 @@ class Mapper {
       const std::optional<c10::IValue> divisor = Attr(m, "divisor_override");
       if (divisor && !divisor->isNone()) why.push_back("divisor_override is set");
     }
-    if (!why.empty() || !k || !stride) return;
+    if (Failed(why) || !k || !stride) return;
     PoolLayer* pool = AddLayer(item)->mutable_pool();
     pool->set_kind(max ? PoolLayer::MAX : PoolLayer::AVG);
     pool->set_kernel_size(static_cast<int32_t>(*k));
@@ -391,7 +424,7 @@ class Mapper {
         std::any_of(ints->begin(), ints->end(), [](int64_t v) { return v != 1; })) {
       why.push_back("only output_size 1 or (1, 1) (global average pooling) is supported");
     }
-    if (!why.empty()) return;
+    if (Failed(why)) return;
     PoolLayer* pool = AddLayer(item)->mutable_pool();
     pool->set_kind(PoolLayer::AVG);
     pool->set_global(true);
@@ -402,12 +435,15 @@ class Mapper {
     const std::optional<c10::IValue> start = Attr(item.module, "start_dim");
     const std::optional<c10::IValue> end = Attr(item.module, "end_dim");
     if (!start || !start->isInt() || !end || !end->isInt()) {
-      why.push_back(MissingAttribute("start_dim"));
+      Missing("start_dim");
+      Missing("end_dim");
+      flat_ = true;  // what the Flatten was meant to do; avoids follow-on complaints
       return;
     }
     if (start->toInt() != 1 || (end->toInt() != -1 && end->toInt() != 3)) {
       why.push_back(absl::StrCat("start_dim=", start->toInt(), ", end_dim=", end->toInt(),
                                  " (only start_dim=1, end_dim=-1)"));
+      flat_ = true;
       return;
     }
     if (flat_) {
@@ -449,12 +485,13 @@ class Mapper {
   }
 
   void CheckEndsWithClassifier() {
-    if (last_linear_ < 0) {
+    if (!saw_linear_) {
       problems.push_back("(model): has no Linear layer; it must end with a Linear classifier");
-      return;
     }
+    if (last_linear_ < 0) return;
     for (int i = last_linear_ + 1; i < spec.layers_size(); ++i) {
-      problems.push_back(absl::StrCat(sources[i], ": follows the last Linear (the classifier); an "
+      problems.push_back(absl::StrCat(sources[i],
+                                      ": follows the last Linear (the classifier); an "
                                       "imported model must end with the classifier"));
     }
   }
@@ -463,6 +500,8 @@ class Mapper {
   int last_conv_ = -1;  // spec layer of the conv right before the current module, else -1
   bool last_conv_failed_ = false;
   int last_linear_ = -1;
+  bool saw_linear_ = false;
+  std::vector<std::string> missing_;
 };
 
 // Replaces "layers[N]" in a PlanModel message by adding the module it came from.
@@ -471,9 +510,8 @@ std::string ExplainPlanError(const std::string& message, const std::vector<std::
   if (at == std::string::npos) return message;
   const size_t end = message.find(']', at);
   int index = -1;
-  if (end == std::string::npos ||
-      !absl::SimpleAtoi(message.substr(at + 7, end - at - 7), &index) || index < 0 ||
-      index >= static_cast<int>(sources.size())) {
+  if (end == std::string::npos || !absl::SimpleAtoi(message.substr(at + 7, end - at - 7), &index) ||
+      index < 0 || index >= static_cast<int>(sources.size())) {
     return message;
   }
   return absl::StrCat(message, " (layers[", index, "] comes from ", sources[index], ")");
@@ -489,7 +527,8 @@ absl::Status ValidateOptions(const ImportOptions& o) {
                      absl::StrJoin(o.input_shape, ", "), "]"));
   }
   if (!(o.tolerance > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("import tolerance must be > 0, got ", o.tolerance));
+    return absl::InvalidArgumentError(
+        absl::StrCat("import tolerance must be > 0, got ", o.tolerance));
   }
   if (o.check_batch < 1) {
     return absl::InvalidArgumentError(
@@ -499,9 +538,8 @@ absl::Status ValidateOptions(const ImportOptions& o) {
 }
 
 std::string DefaultName(const std::string& path) {
-  std::string base = path.substr(path.find_last_of('/') == std::string::npos
-                                     ? 0
-                                     : path.find_last_of('/') + 1);
+  std::string base =
+      path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
   const size_t dot = base.find_last_of('.');
   if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
   return base.empty() ? std::string("imported") : base;
@@ -509,8 +547,7 @@ std::string DefaultName(const std::string& path) {
 
 // Copies the mapped tensors into `model`; every parameter and buffer of ours must receive one.
 absl::Status CopyWeights(const std::string& path, const std::vector<TensorCopy>& tensors,
-                         const FeatureShape& input, Model& model,
-                         std::vector<std::string>& notes) {
+                         const FeatureShape& input, Model& model, std::vector<std::string>& notes) {
   std::map<std::string, at::Tensor> ours;
   for (const auto& p : model->named_parameters(/*recurse=*/true)) ours[p.key()] = p.value();
   for (const auto& b : model->named_buffers(/*recurse=*/true)) ours[b.key()] = b.value();
@@ -534,9 +571,10 @@ absl::Status CopyWeights(const std::string& path, const std::vector<TensorCopy>&
     filled[c.ours] = true;
   }
   if (!mismatches.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "TorchScript '", path, "': weights do not fit a model for input ", absl::StrJoin(input, "x"),
-        " (is the input shape right?):\n  ", absl::StrJoin(mismatches, "\n  ")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("TorchScript '", path, "': weights do not fit a model for input ",
+                     absl::StrJoin(input, "x"), " (is the input shape right?):\n  ",
+                     absl::StrJoin(mismatches, "\n  ")));
   }
   for (const auto& [name, tensor] : ours) {
     if (!filled.count(name)) {
@@ -545,7 +583,8 @@ absl::Status CopyWeights(const std::string& path, const std::vector<TensorCopy>&
     }
   }
   if (converted) {
-    notes.push_back("some TorchScript tensors had another dtype and were converted to ours (float32)");
+    notes.push_back(
+        "some TorchScript tensors had another dtype and were converted to ours (float32)");
   }
   return absl::OkStatus();
 }
@@ -571,38 +610,119 @@ absl::Status CheckLogits(const std::string& path, Module& script, Model& model,
   try {
     out = script.forward({x.to(dtype)});
   } catch (const c10::Error& e) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "TorchScript '", path, "': its forward failed on a ", ShapeText(x.sizes()), " input: ",
-        FirstLine(TorchErrorMessage(e))));
+    return absl::FailedPreconditionError(
+        absl::StrCat("TorchScript '", path, "': its forward failed on a ", ShapeText(x.sizes()),
+                     " input: ", FirstLine(TorchErrorMessage(e))));
   }
   if (!out.isTensor()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("TorchScript '", path, "': forward returns ", out.tagKind(),
-                     ", not a logits tensor"));
+    return absl::FailedPreconditionError(absl::StrCat("TorchScript '", path, "': forward returns ",
+                                                      out.tagKind(), ", not a logits tensor"));
   }
   const at::Tensor want = out.toTensor().to(at::kFloat);
   ForwardOptions fo;
   fo.taps = false;
   const at::Tensor got = model->forward(x, fo).logits;
   if (!want.sizes().equals(got.sizes())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "TorchScript '", path, "': forward returns shape ", ShapeText(want.sizes()),
-        " but the imported model's logits are ", ShapeText(got.sizes()),
-        " (its forward is not a plain sequential pass over its modules)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("TorchScript '", path, "': forward returns shape ", ShapeText(want.sizes()),
+                     " but the imported model's logits are ", ShapeText(got.sizes()),
+                     " (its forward is not a plain sequential pass over its modules)"));
   }
   const double diff = (want - got).abs().max().item<double>();
   const double scale = std::max(1.0, want.abs().max().item<double>());
-  const std::string summary =
-      absl::StrCat("max |TorchScript - imported ANN| logits difference ", diff, " on a ",
-                   ShapeText(x.sizes()), " N(0,1) input (tolerance ", options.tolerance, " x ",
-                   scale, ")");
+  const std::string summary = absl::StrCat(
+      "max |TorchScript - imported ANN| logits difference ", diff, " on a ", ShapeText(x.sizes()),
+      " N(0,1) input (tolerance ", options.tolerance, " x ", scale, ")");
   if (!(diff <= options.tolerance * scale)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "TorchScript '", path, "': ", summary, ": its forward is not a plain sequential pass over "
-        "the mapped modules (the importer does not analyse forward code)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("TorchScript '", path, "': ", summary,
+                     ": its forward is not a plain sequential pass over "
+                     "the mapped modules (the importer does not analyse forward code)"));
   }
   notes.push_back(absl::StrCat("logits check passed: ", summary));
   return absl::OkStatus();
+}
+
+// The leaves of `script` in definition order (see the header for the accepted structures); every
+// structural problem is appended to `problems`.
+void CollectTopLevel(const Module& script, std::vector<Item>& items,
+                     std::vector<std::string>& problems) {
+  const std::string top = absl::StrCat("(top level) (", TypeName(script), ")");
+  if (IsSequential(script)) {
+    CollectSequential(script, "", /*starts_child=*/false, items, problems);
+  } else if (script.named_children().size() == 0) {
+    problems.push_back(
+        absl::StrCat(top, ": has no submodules (a weights archive rather than a scripted model?)"));
+    return;
+  } else {
+    bool structure_ok = true;
+    for (const auto& child : script.named_children()) {
+      if (IsSequential(child.value)) {
+        CollectSequential(child.value, child.name, /*starts_child=*/true, items, problems);
+      } else {
+        structure_ok = false;
+        problems.push_back(absl::StrCat(child.name, " (", TypeName(child.value),
+                                        "): a direct child of the non-Sequential top-level module ",
+                                        TypeName(script)));
+      }
+    }
+    const std::string own = OwnTensors(script);
+    if (!own.empty()) {
+      problems.push_back(absl::StrCat(top, ": holds its own parameters/buffers (", own,
+                                      "), which no mapped layer can hold"));
+    }
+    if (!structure_ok) {
+      problems.push_back(absl::StrCat(top,
+                                      ": only an nn.Sequential, or a module whose children are "
+                                      "all nn.Sequential (run in order), can be imported"));
+    }
+  }
+  if (items.empty() && problems.empty()) problems.push_back(absl::StrCat(top, ": has no modules"));
+}
+
+// ImportTorchScript after loading: maps, builds, copies and checks.
+absl::StatusOr<ImportedModel> ImportModule(const std::string& path, Module& script,
+                                           const ImportOptions& options) {
+  std::vector<Item> items;
+  std::vector<std::string> problems;
+  CollectTopLevel(script, items, problems);
+  Mapper mapper;
+  mapper.Map(items);
+  problems.insert(problems.end(), mapper.problems.begin(), mapper.problems.end());
+  if (!problems.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("TorchScript '", path, "': ", problems.size(),
+                                                   problems.size() == 1 ? " problem" : " problems",
+                                                   " mapping it to a ModelSpec layer list:\n  ",
+                                                   absl::StrJoin(problems, "\n  ")));
+  }
+
+  ImportedModel result;
+  result.spec = std::move(mapper.spec);
+  result.spec.set_name(options.name.empty() ? DefaultName(path) : options.name);
+  InputShape* input = result.spec.mutable_input();
+  input->set_channels(static_cast<int32_t>(options.input_shape[0]));
+  input->set_height(static_cast<int32_t>(options.input_shape[1]));
+  input->set_width(static_cast<int32_t>(options.input_shape[2]));
+  result.spec.set_num_classes(static_cast<int32_t>(mapper.num_classes));
+  const absl::Status planned = PlanModel(result.spec).status();
+  if (!planned.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "TorchScript '", path, "': the mapped layers do not form a valid model for input ",
+        absl::StrJoin(options.input_shape, "x"), ": ",
+        ExplainPlanError(std::string(planned.message()), mapper.sources),
+        " (is the input shape right?)"));
+  }
+  // BuildModel's initial weights are overwritten; keep the caller's random stream as it was.
+  at::Generator global = at::detail::getDefaultCPUGenerator();
+  const at::Tensor rng_state = global.get_state();
+  absl::StatusOr<Model> built = BuildModel(result.spec, Mode::kAnn);
+  global.set_state(rng_state);
+  LASNN_ASSIGN_OR_RETURN(result.model, std::move(built));
+  result.notes = std::move(mapper.notes);
+  LASNN_RETURN_IF_ERROR(
+      CopyWeights(path, mapper.tensors, options.input_shape, result.model, result.notes));
+  LASNN_RETURN_IF_ERROR(CheckLogits(path, script, result.model, options, result.notes));
+  return result;
 }
 
 }  // namespace
@@ -624,85 +744,83 @@ absl::StatusOr<FeatureShape> ParseInputShape(absl::string_view text) {
   return shape;
 }
 
+namespace {
+
+// LibTorch's TorchScript reader is not hardened against corrupt or crafted files: its unpickler
+// dereferences bad pointers on some (found by fuzzing LibTorch archives, see
+// fuzz/regressions/checkpoint_fuzzer/). So the file is first loaded in a forked child process;
+// if the child dies (or hangs), that is reported here instead of taking this process down.
+absl::Status ProbeLoadInChild(const std::string& bytes, const std::string& path) {
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    return absl::InternalError(absl::StrCat("cannot fork to check '", path, "': ",
+                                            std::strerror(errno)));
+  }
+  if (pid == 0) {
+    try {
+      std::istringstream in(bytes);
+      torch::jit::load(in, c10::Device(c10::kCPU));
+    } catch (...) {
+      // The parent loads again and reports the exception's message.
+    }
+    ::_exit(0);
+  }
+  constexpr int kTimeoutMs = 120000;
+  int status = 0;
+  for (int waited_ms = 0;; waited_ms += 5) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) {
+      return absl::InternalError(absl::StrCat("waiting for the check of '", path, "': ",
+                                              std::strerror(errno)));
+    }
+    if (waited_ms >= kTimeoutMs) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return absl::DataLossError(absl::StrCat(
+          "'", path, "': LibTorch's TorchScript reader did not finish within ",
+          kTimeoutMs / 1000, " s; the file is corrupt or crafted (model files should come from "
+          "trusted sources)"));
+    }
+    ::usleep(5000);
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
+  const std::string how = WIFSIGNALED(status)
+                              ? absl::StrCat("signal ", WTERMSIG(status), " (",
+                                             strsignal(WTERMSIG(status)), ")")
+                              : absl::StrCat("exit status ", WEXITSTATUS(status));
+  return absl::DataLossError(absl::StrCat(
+      "'", path, "': LibTorch's TorchScript reader crashed on it (", how,
+      " in a checking subprocess); the file is corrupt or crafted (model files should come from "
+      "trusted sources)"));
+}
+
+}  // namespace
+
 absl::StatusOr<ImportedModel> ImportTorchScript(const std::string& path,
                                                 const ImportOptions& options) {
   LASNN_RETURN_IF_ERROR(ValidateOptions(options));
   LASNN_ASSIGN_OR_RETURN(const std::string bytes, ReadFileToString(path));
+  if (absl::StartsWith(bytes, "LASNN-ARCHIVE-1\n")) {
+    return absl::DataLossError(absl::StrCat(
+        "'", path, "' is a LaSNN-Bench weights or checkpoint file, not a TorchScript model: load "
+        "it as weights (teacher.weights_file, --teacher_weights)"));
+  }
+  LASNN_RETURN_IF_ERROR(ProbeLoadInChild(bytes, path));
   Module script;
   try {
     std::istringstream in(bytes);
     script = torch::jit::load(in, c10::Device(c10::kCPU));
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
+    const c10::Error* error = dynamic_cast<const c10::Error*>(&e);
     return absl::DataLossError(absl::StrCat(
-        "'", path, "' is not a TorchScript archive (save the model with "
-        "torch.jit.save(torch.jit.script(model), path)): ", FirstLine(TorchErrorMessage(e))));
+        "'", path, "' is not a TorchScript archive (save the model with ",
+        "torch.jit.save(torch.jit.script(model), path)): ",
+        FirstLine(error != nullptr ? TorchErrorMessage(*error) : std::string(e.what()))));
   }
   return TorchCall(absl::StrCat("importing TorchScript '", path, "'"),
-                   [&]() -> absl::StatusOr<ImportedModel> {
-    std::vector<Item> items;
-    std::vector<std::string> problems;
-    if (IsSequential(script)) {
-      CollectSequential(script, "", /*starts_child=*/false, items, problems);
-    } else {
-      for (const auto& child : script.named_children()) {
-        if (IsSequential(child.value)) {
-          CollectSequential(child.value, child.name, /*starts_child=*/true, items, problems);
-        } else {
-          problems.push_back(absl::StrCat(
-              child.name, " (", TypeName(child.value), "): a child of the top-level module (",
-              TypeName(script), "), which is not an nn.Sequential; only nn.Sequential models, or "
-              "modules whose children are all nn.Sequential, can be imported"));
-        }
-      }
-      std::vector<std::string> own;
-      for (const auto& p : script.named_parameters(/*recurse=*/false)) own.push_back(p.name);
-      for (const auto& b : script.named_buffers(/*recurse=*/false)) own.push_back(b.name);
-      if (!own.empty()) {
-        problems.push_back(absl::StrCat("(top level) (", TypeName(script),
-                                        "): holds its own parameters/buffers (",
-                                        absl::StrJoin(own, ", "), ") that no mapped layer uses"));
-      }
-    }
-    if (items.empty() && problems.empty()) {
-      problems.push_back(absl::StrCat("(top level) (", TypeName(script), "): has no modules"));
-    }
-    Mapper mapper;
-    mapper.Map(items);
-    problems.insert(problems.end(), mapper.problems.begin(), mapper.problems.end());
-    if (!problems.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "TorchScript '", path, "': ", problems.size(),
-          problems.size() == 1 ? " problem" : " problems",
-          " mapping it to a ModelSpec layer list:\n  ", absl::StrJoin(problems, "\n  ")));
-    }
-
-    ImportedModel result;
-    result.spec = std::move(mapper.spec);
-    result.spec.set_name(options.name.empty() ? DefaultName(path) : options.name);
-    InputShape* input = result.spec.mutable_input();
-    input->set_channels(static_cast<int32_t>(options.input_shape[0]));
-    input->set_height(static_cast<int32_t>(options.input_shape[1]));
-    input->set_width(static_cast<int32_t>(options.input_shape[2]));
-    result.spec.set_num_classes(static_cast<int32_t>(mapper.num_classes));
-    absl::Status planned = PlanModel(result.spec).status();
-    if (!planned.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "TorchScript '", path, "': the mapped layers do not form a valid model for input ",
-          absl::StrJoin(options.input_shape, "x"), ": ",
-          ExplainPlanError(std::string(planned.message()), mapper.sources)));
-    }
-    // BuildModel's initial weights are overwritten; keep the caller's random stream as it was.
-    at::Generator global = at::detail::getDefaultCPUGenerator();
-    const at::Tensor rng_state = global.get_state();
-    absl::StatusOr<Model> built = BuildModel(result.spec, Mode::kAnn);
-    global.set_state(rng_state);
-    LASNN_ASSIGN_OR_RETURN(result.model, std::move(built));
-    result.notes = std::move(mapper.notes);
-    LASNN_RETURN_IF_ERROR(
-        CopyWeights(path, mapper.tensors, options.input_shape, result.model, result.notes));
-    LASNN_RETURN_IF_ERROR(CheckLogits(path, script, result.model, options, result.notes));
-    return result;
-  });
+                   [&] { return ImportModule(path, script, options); });
 }
 
 }  // namespace lasnn

@@ -31,8 +31,8 @@ ImportOptions Fmnist() {
 at::Tensor LogitsOnGoldenInput(Model& model) {
   torch::NoGradGuard no_grad;
   model->eval();
-  const at::Tensor x = at::from_blob(const_cast<float*>(kTeacherInput), {2, 1, 28, 28},
-                                     at::kFloat).clone();
+  const at::Tensor x =
+      at::from_blob(const_cast<float*>(kTeacherInput), {2, 1, 28, 28}, at::kFloat).clone();
   ForwardOptions fo;
   fo.taps = false;
   return model->forward(x, fo).logits;
@@ -54,9 +54,9 @@ TEST(TorchScriptImportTest, ImportsTheTeacher) {
   // conv-bn, relu, avgpool, conv-bn, relu, avgpool, flatten, linear, relu, dropout, linear.
   ASSERT_EQ(spec.layers_size(), 11) << ModelSpecToText(spec);
   const std::vector<Layer::KindCase> kinds = {
-      Layer::kConv,    Layer::kActivation, Layer::kPool,       Layer::kConv,
-      Layer::kActivation, Layer::kPool,    Layer::kFlatten,    Layer::kLinear,
-      Layer::kActivation, Layer::kDropout, Layer::kLinear};
+      Layer::kConv,       Layer::kActivation, Layer::kPool,    Layer::kConv,
+      Layer::kActivation, Layer::kPool,       Layer::kFlatten, Layer::kLinear,
+      Layer::kActivation, Layer::kDropout,    Layer::kLinear};
   for (int i = 0; i < spec.layers_size(); ++i) {
     EXPECT_EQ(spec.layers(i).kind_case(), kinds[i]) << "layers[" << i << "]";
   }
@@ -172,11 +172,23 @@ TEST(TorchScriptImportTest, ANonSequentialModelIsRejected) {
   EXPECT_EQ(imported.status().code(), absl::StatusCode::kInvalidArgument);
   const std::string msg(imported.status().message());
   // Every child is named, with its type.
-  for (const char* child : {"conv (Conv2d)", "relu (ReLU)", "pool (AdaptiveAvgPool2d)",
-                            "fc (Linear)"}) {
+  for (const char* child :
+       {"conv (Conv2d)", "relu (ReLU)", "pool (AdaptiveAvgPool2d)", "fc (Linear)"}) {
     EXPECT_TRUE(absl::StrContains(msg, child)) << child << " in: " << msg;
   }
-  EXPECT_TRUE(absl::StrContains(msg, "not an nn.Sequential")) << msg;
+  EXPECT_TRUE(absl::StrContains(msg, "non-Sequential top-level module Residual")) << msg;
+  EXPECT_FALSE(absl::StrContains(msg, "has no Linear")) << msg;
+}
+
+TEST(TorchScriptImportTest, ATracedModelAsksForScripting) {
+  auto imported = ImportTorchScript("lasnn/testdata/torchscript_traced.pt", Fmnist());
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string msg(imported.status().message());
+  EXPECT_TRUE(absl::StrContains(msg, "0 (Conv2d): lacks the hyper-parameter attribute(s)")) << msg;
+  EXPECT_TRUE(absl::StrContains(msg, "torch.jit.script(model)")) << msg;
+  // No follow-on complaints about the Linear after the (unreadable) Flatten.
+  EXPECT_FALSE(absl::StrContains(msg, "3 (Linear)")) << msg;
 }
 
 TEST(TorchScriptImportTest, AWrongInputShapeIsReported) {
@@ -212,7 +224,8 @@ TEST(TorchScriptImportTest, MissingAndForeignFilesNameThePath) {
   ASSERT_TRUE(SaveWeights(weights, *teacher->model).ok());
   auto weights_only = ImportTorchScript(weights, Fmnist());
   ASSERT_FALSE(weights_only.ok());
-  EXPECT_TRUE(absl::StrContains(weights_only.status().message(), weights))
+  EXPECT_TRUE(absl::StrContains(weights_only.status().message(), weights)) << weights_only.status();
+  EXPECT_TRUE(absl::StrContains(weights_only.status().message(), "not a TorchScript model"))
       << weights_only.status();
 }
 

@@ -510,6 +510,7 @@ absl::StatusOr<TrainOutcome> Loop::Run(const datasets::Dataset& train,
       });
       LASNN_RETURN_IF_ERROR(step_status);
       ++state.step;
+      CrashPoint("train step");  // crash-safety tests only (LASNN_CRASH_AT)
       ++steps_this_run;
       ++window_steps;
       window_images += batch.labels.size(0);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -47,10 +48,13 @@ absl::Status WriteRecord(const std::string& dir, const RunRecord& record) {
   return WriteFileAtomically(JoinPath(dir, hash + ".pb"), record.SerializeAsString());
 }
 
-absl::StatusOr<RunRecord> ReadRecord(const std::string& path) {
-  LASNN_ASSIGN_OR_RETURN(const std::string bytes, ReadFileToString(path));
+absl::StatusOr<RunRecord> ParseRecord(absl::string_view bytes, const std::string& path) {
   RunRecord record;
-  if (!record.ParseFromString(bytes)) {
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": ", bytes.size(), " bytes, too large to be a run record"));
+  }
+  if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::DataLossError(absl::StrCat(
         path, ": not a valid run record (corrupt or truncated); delete it to run the experiment "
               "again"));
@@ -60,6 +64,11 @@ absl::StatusOr<RunRecord> ReadRecord(const std::string& path) {
         path, ": not a run record (no config_hash; ", bytes.size(), " bytes)"));
   }
   return record;
+}
+
+absl::StatusOr<RunRecord> ReadRecord(const std::string& path) {
+  LASNN_ASSIGN_OR_RETURN(const std::string bytes, ReadFileToString(path));
+  return ParseRecord(bytes, path);
 }
 
 absl::StatusOr<std::vector<RunRecord>> ReadRecords(const std::string& dir) {

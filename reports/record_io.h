@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "benchmarks/run_record.pb.h"
 
 namespace lasnn {
@@ -21,6 +22,9 @@ bool IsValidRecordName(const std::string& hash);
 // InvalidArgument (nothing written) when record.config_hash() is not a valid record name;
 // otherwise the errors of MakeDirectories / WriteFileAtomically, naming the path.
 absl::Status WriteRecord(const std::string& dir, const RunRecord& record);
+
+// A serialised RunRecord read from `path` (named in errors only). DataLoss as ReadRecord.
+absl::StatusOr<RunRecord> ParseRecord(absl::string_view bytes, const std::string& path);
 
 // One record file. NotFound for a missing file; DataLoss naming the file when it does not parse
 // as a RunRecord or has no config_hash (an empty or foreign file).

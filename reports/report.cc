@@ -461,14 +461,27 @@ std::pair<double, double> Extent(const std::vector<Series>& series, double ann, 
 // x: log2 t from 1 to 256 (or the next power of two above the longest series); y: accuracy (%)
 // over [lo, hi] (fractions) rounded out to the tick step. Lines and markers outside the plot
 // area are clipped (a nested <svg>, so no url() reference is needed).
-std::string AccuracyChart(const std::string& title, const std::vector<Series>& series, double ann,
-                          const std::string& ann_label, double lo, double hi) {
+// Records are data from disk: only points with 1 <= t <= 2^20 and an accuracy in [0, 1] are
+// drawn (a corrupt or hand-edited record must not break the chart's arithmetic).
+bool Plottable(int t, double a) { return t >= 1 && t <= (1 << 20) && a >= 0 && a <= 1; }
+
+std::string AccuracyChart(const std::string& title, const std::vector<Series>& all_series,
+                          double ann, const std::string& ann_label, double lo, double hi) {
   const double width = 820, height = 450;
   const double x0 = 62, x1 = 478, y0 = 44, y1 = 386;
+  std::vector<Series> series = all_series;
+  for (Series& se : series) {
+    se.points.erase(std::remove_if(se.points.begin(), se.points.end(),
+                                   [](const auto& p) { return !Plottable(p.first, p.second); }),
+                    se.points.end());
+  }
+  if (!(ann >= 0 && ann <= 1)) ann = std::nan("");
   int t_max = 256;
   for (const Series& s : series) {
     for (const auto& [t, a] : s.points) t_max = std::max(t_max, t);
   }
+  lo = std::isnan(lo) ? 0 : std::clamp(lo, 0.0, 1.0);
+  hi = std::isnan(hi) ? 1 : std::clamp(hi, 0.0, 1.0);
   if (lo > hi) lo = 0, hi = 1;
   const double span = 100 * (hi - lo);
   const int step = span > 40 ? 10 : span > 15 ? 5 : span > 6 ? 2 : 1;

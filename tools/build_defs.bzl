@@ -14,12 +14,15 @@ def lasnn_cc_library(name, copts = [], **kwargs):
 def lasnn_cc_binary(name, copts = [], **kwargs):
     native.cc_binary(name = name, copts = LASNN_COPTS + copts, **kwargs)
 
-def lasnn_cc_test(name, copts = [], deps = [], size = "small", **kwargs):
+def lasnn_cc_test(name, copts = [], deps = [], size = "small", tags = [], data = [], **kwargs):
+    """A GoogleTest unit test, tagged "unit": the set run under --config=asan in CI."""
     native.cc_test(
         name = name,
         size = size,
         copts = LASNN_COPTS + copts,
         deps = deps + ["@gtest//:gtest_main"],
+        tags = tags + ["unit"],
+        data = data + ["//tools:lsan_suppressions.txt"],
         **kwargs
     )
 
@@ -63,4 +66,37 @@ def lasnn_proto_library(name, srcs, deps = [], visibility = None):
         hdrs = [o for o in outs if o.endswith(".h")],
         deps = deps + ["@protobuf//:protobuf"],
         visibility = visibility,
+    )
+
+def lasnn_fuzz_target(name, srcs, deps = [], seeds = [], seed_dirs = []):
+    """A libFuzzer target `name` and its test `name + "_test"`.
+
+    In the default build the target links //fuzz:standalone_driver and the test runs every seed
+    (`seeds`: files found under `seed_dirs`, plus fuzz/corpus/<name> and fuzz/regressions/<name>)
+    once. Under --config=fuzz (clang, ASan + UBSan, see .bazelrc) it links libFuzzer and the test
+    fuzzes for $LASNN_FUZZ_SECONDS seconds starting from those seeds.
+    """
+    native.cc_binary(
+        name = name,
+        srcs = srcs,
+        copts = LASNN_COPTS,
+        deps = deps + ["//fuzz:fuzz_check"] + select({
+            "//fuzz:fuzzing": [],
+            "//conditions:default": ["//fuzz:standalone_driver"],
+        }),
+        linkopts = select({
+            "//fuzz:fuzzing": ["-fsanitize=fuzzer"],
+            "//conditions:default": [],
+        }),
+        testonly = True,
+    )
+    corpus = native.glob(["corpus/" + name + "/*", "regressions/" + name + "/*"])
+    native.sh_test(
+        name = name + "_test",
+        size = "medium",
+        srcs = ["run_fuzzer.sh"],
+        args = ["$(location :" + name + ")", "fuzz/corpus/" + name, "fuzz/regressions/" + name] +
+               seed_dirs,
+        data = [":" + name, "//tools:lsan_suppressions.txt"] + corpus + seeds,
+        tags = ["fuzz"],
     )

@@ -3,16 +3,19 @@
 # everything is already present. Fails, naming the package, when a pinned version is unavailable.
 #
 #   tools/setup.sh            required packages
-#   tools/setup.sh --python   also the optional ones (python3-torch, for parity goldens)
+#   tools/setup.sh --python      also the optional ones (python3-torch, for parity goldens)
+#   tools/setup.sh --sanitizers  also clang-14 and its runtimes (--config=asan / --config=fuzz)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 lock="${here}/packages.lock"
 want_optional=0
+want_sanitizers=0
 for arg in "$@"; do
   case "${arg}" in
     --python) want_optional=1 ;;
-    -h|--help) sed -n '2,7p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --sanitizers) want_sanitizers=1 ;;
+    -h|--help) sed -n '2,8p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "setup.sh: unknown argument '${arg}'" >&2; exit 2 ;;
   esac
 done
@@ -28,6 +31,10 @@ while IFS= read -r line; do
   if [[ "${line}" == optional:* ]]; then
     [[ "${want_optional}" -eq 1 ]] || continue
     line="${line#optional:}"
+  fi
+  if [[ "${line}" == sanitizers:* ]]; then
+    [[ "${want_sanitizers}" -eq 1 ]] || continue
+    line="${line#sanitizers:}"
   fi
   name="${line%%=*}"
   version="${line#*=}"

@@ -5,8 +5,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
 #include <cstring>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "util/status_macros.h"
 
@@ -82,6 +88,39 @@ absl::Status WriteAllToFd(int fd, absl::string_view contents, const std::string&
   return absl::OkStatus();
 }
 
+void CrashPoint(absl::string_view label) {
+  const char* env = std::getenv("LASNN_CRASH_AT");
+  if (env == nullptr) return;
+  // The plan is parsed again (and its count restarted) whenever the variable changes.
+  static std::mutex mu;
+  static std::string* spec = new std::string;
+  static std::string* substring = new std::string;
+  static int64_t remaining = 0;  // 0: disabled
+  std::lock_guard<std::mutex> lock(mu);
+  if (*spec != env) {
+    *spec = env;
+    remaining = 0;
+    const absl::string_view text(*spec);
+    const size_t colon = text.rfind(':');
+    int64_t n = 0;
+    if (colon == absl::string_view::npos || !absl::SimpleAtoi(text.substr(colon + 1), &n) ||
+        n < 1) {
+      std::fprintf(stderr, "LASNN_CRASH_AT='%s' ignored: expected '<label substring>:<n>'\n",
+                   env);
+    } else {
+      *substring = std::string(text.substr(0, colon));
+      remaining = n;
+    }
+  }
+  if (remaining == 0 || !absl::StrContains(label, *substring)) return;
+  if (--remaining == 0) {
+    std::fprintf(stderr, "LASNN_CRASH_AT: killing the process at '%.*s'\n",
+                 static_cast<int>(label.size()), label.data());
+    std::fflush(stderr);
+    std::raise(SIGKILL);
+  }
+}
+
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents) {
   struct stat existing;
   if (::lstat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode)) {
@@ -100,10 +139,17 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view cont
     ::unlink(tmp.c_str());
     return ErrnoToStatus(e, what, path);
   };
-  if (absl::Status s = WriteAllToFd(fd, contents, path); !s.ok()) {
+  // Written in two halves so that a crash test can kill the process between them.
+  const size_t half = contents.size() / 2;
+  absl::Status written = WriteAllToFd(fd, contents.substr(0, half), path);
+  if (written.ok()) {
+    CrashPoint(absl::StrCat("write ", path));
+    written = WriteAllToFd(fd, contents.substr(half), path);
+  }
+  if (!written.ok()) {
     ::close(fd);
     ::unlink(tmp.c_str());
-    return s;
+    return written;
   }
   if (::fchmod(fd, 0644) != 0) return fail(errno, "cannot set permissions of");
   if (::fsync(fd) != 0) return fail(errno, "cannot flush");

@@ -14,6 +14,15 @@
 
 namespace lasnn {
 
+// Crash injection for the crash-safety tests. When the environment variable LASNN_CRASH_AT is
+// "<label substring>:<n>", the n-th call (counting from 1) whose label contains the substring
+// SIGKILLs the process. WriteFileAtomically calls it with "write <path>" halfway through writing
+// the temporary file, and the trainer with "train step" after each optimisation step, so
+//   LASNN_CRASH_AT=checkpoint.pt:2   dies in the middle of writing the second checkpoint,
+//   LASNN_CRASH_AT='train step:7'    dies right after the seventh step of the run.
+// Without the variable it does nothing but one getenv per call.
+void CrashPoint(absl::string_view label);
+
 // Reads the whole file. NotFound if it does not exist, PermissionDenied if unreadable,
 // DataLoss on a read error; the message names the path.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);

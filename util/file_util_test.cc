@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -65,6 +67,41 @@ TEST(FileUtilTest, UnwritableDirectoryLeavesExistingFileIntact) {
   EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
   EXPECT_NE(s.message().find(path), std::string::npos);
   EXPECT_EQ(*ReadFileToString(path), "original");
+}
+
+// LASNN_CRASH_AT kills the process halfway through the chosen write: the destination keeps its
+// previous contents and the half-written bytes are only in a temporary file.
+TEST(FileUtilTest, CrashMidWriteLeavesThePreviousFileIntact) {
+  const std::string dir = TestTmpPath("crash_mid_write");
+  ASSERT_TRUE(MakeDirectories(dir).ok());
+  const std::string path = JoinPath(dir, "record.pb");
+  ASSERT_TRUE(WriteFileAtomically(path, "old contents").ok());
+  const std::string contents(1000, 'n');
+  // The death-test child re-executes this test alone, so the environment is read afresh there.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        setenv("LASNN_CRASH_AT", "record.pb:2", 1);
+        (void)WriteFileAtomically(JoinPath(dir, "other.pb"), contents);  // does not match
+        (void)WriteFileAtomically(path, contents);                        // 1st match
+        (void)WriteFileAtomically(path, contents);                        // 2nd: killed here
+        std::exit(0);
+      },
+      ::testing::KilledBySignal(SIGKILL), "");
+  auto now = ReadFileToString(path);
+  ASSERT_TRUE(now.ok()) << now.status();
+  EXPECT_EQ(*now, contents);  // from the first (complete) write in the child
+  int temporaries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("record.pb.tmp.", 0) == 0) {
+      ++temporaries;
+      auto half = ReadFileToString(entry.path().string());
+      ASSERT_TRUE(half.ok());
+      EXPECT_EQ(half->size(), contents.size() / 2);
+    }
+  }
+  EXPECT_EQ(temporaries, 1);
 }
 
 TEST(FileUtilTest, MissingDirectoryIsNotFound) {

@@ -16,6 +16,8 @@ from the repository root. Writes, into lasnn/testdata/:
   torchscript_scaled.pt        the same structure, but forward scales the features by 2: the
                                importer's logits check must reject it.
   torchscript_residual.pt      a tiny residual network (not Sequential): rejected.
+  torchscript_traced.pt        a Sequential saved with torch.jit.trace (no hyper-parameters
+                               kept): rejected with a hint to script it.
 """
 import os
 
@@ -132,6 +134,11 @@ def main():
     save(TwoPart(1.0), "torchscript_two_part.pt")
     save(TwoPart(2.0), "torchscript_scaled.pt")
     save(Residual(), "torchscript_residual.pt")
+
+    traced = nn.Sequential(nn.Conv2d(1, 2, 3, stride=4), nn.ReLU(), nn.Flatten(), nn.Linear(98, 10))
+    path = os.path.join(OUT, "torchscript_traced.pt")
+    torch.jit.save(torch.jit.trace(traced.eval(), torch.zeros(1, 1, 28, 28)), path)
+    print(f"wrote {path} ({os.path.getsize(path)} bytes)")
 
 
 if __name__ == "__main__":
