@@ -1,5 +1,6 @@
 #include "benchmarks/harness.h"
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/csrc/autograd/grad_mode.h>
@@ -96,6 +97,15 @@ std::string CpuModel() {
   return "unknown";
 }
 
+// Reproducible GPU runs: deterministic cuDNN kernels, no autotuning (which picks kernels by
+// timing), and deterministic algorithms where LibTorch has them. On the CPU these are no-ops but
+// for the last, which is left off there so that CPU results keep their kernels.
+void ApplyDeterminismSettings(const std::string& device) {
+  at::globalContext().setDeterministicCuDNN(true);
+  at::globalContext().setBenchmarkCuDNN(false);
+  at::globalContext().setDeterministicAlgorithms(device != "cpu", /*warn_only=*/true);
+}
+
 Provenance MakeProvenance(const HarnessOptions& options, int threads, const std::string& device) {
   Provenance p;
   std::string dir = options.source_dir;
@@ -126,6 +136,11 @@ Provenance MakeProvenance(const HarnessOptions& options, int threads, const std:
   char host[256] = {0};
   if (gethostname(host, sizeof(host) - 1) == 0) p.set_hostname(host);
   p.set_command(options.command);
+  const at::Context& context = at::globalContext();
+  p.set_cudnn_deterministic(context.deterministicCuDNN());
+  p.set_cudnn_benchmark(context.benchmarkCuDNN());
+  p.set_deterministic_algorithms(context.deterministicAlgorithms());
+  p.set_deterministic_algorithms_warn_only(context.deterministicAlgorithmsWarnOnly());
   return p;
 }
 
@@ -651,6 +666,7 @@ absl::StatusOr<RunRecord> Harness::Run(const ExperimentConfig& resolved) {
   RunRecord record;
   record.set_config_hash(ConfigHash(resolved));
   *record.mutable_config() = resolved;
+  ApplyDeterminismSettings(resolved.device());
   *record.mutable_provenance() =
       MakeProvenance(impl_->options, resolved.threads(), resolved.device());
   record.set_suite(impl_->options.suite);

@@ -11,6 +11,7 @@
 // <run_dir>/best_weights.pt and a TorchScript export to <run_dir>/model.torchscript.pt.
 #include <ATen/Parallel.h>
 #include <google/protobuf/text_format.h>
+#include <torch/cuda.h>
 #include <torch/utils.h>
 
 #include <cstdio>
@@ -36,6 +37,7 @@
 #include "util/file_util.h"
 #include "util/sha256.h"
 #include "util/status_macros.h"
+#include "util/torch_status.h"
 
 ABSL_FLAG(std::string, config, "",
           "TrainRunConfig text-format file (lasnn/train_run.proto); flags below override it");
@@ -60,6 +62,8 @@ ABSL_FLAG(std::string, data_dir, "", "Fashion-MNIST directory (default: Debian's
 ABSL_FLAG(std::string, run_dir, "", "output directory (required)");
 ABSL_FLAG(bool, resume, false, "continue from <run_dir>/checkpoint.pt");
 ABSL_FLAG(int32_t, eval_timesteps, 0, "T_max of the final test evaluation (0: training T)");
+ABSL_FLAG(std::string, device, "cpu",
+          "cpu, or cuda / cuda:<i> (needs a CUDA LibTorch, see README, and a visible GPU)");
 ABSL_FLAG(int32_t, world_size, -1,
           "data-parallel processes (-1: WORLD_SIZE or SLURM_NTASKS, else 1); --batch_size is per "
           "process");
@@ -179,6 +183,23 @@ absl::Status Run() {
   dpo.rendezvous = absl::GetFlag(FLAGS_rendezvous);
   LASNN_ASSIGN_OR_RETURN(std::unique_ptr<DataParallel> dp, DataParallel::Join(dpo));
   TrainerOptions options;
+  const std::string device_flag = absl::GetFlag(FLAGS_device);
+  LASNN_RETURN_IF_ERROR(TorchCall(absl::StrCat("--device='", device_flag, "'"),
+                                  [&] { options.device = c10::Device(device_flag); }));
+  if (options.device.is_cuda() && !torch::cuda::is_available()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--device=", device_flag, ": this LibTorch has no CUDA or no GPU is visible (build with "
+        "LIBTORCH_HOME=<CUDA LibTorch>)"));
+  }
+  if (!options.device.is_cpu() && !options.device.is_cuda()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--device=", device_flag, ": expected cpu, cuda or cuda:<index>"));
+  }
+  if (options.device.is_cuda() && dp->world_size() > 1) {
+    return absl::UnimplementedError(
+        "data-parallel training on CUDA needs NCCL process groups, which are not wired yet; "
+        "run one process per GPU on separate experiments, or data-parallel on the CPU (Gloo)");
+  }
   options.run_dir = run_dir;
   options.resume = absl::GetFlag(FLAGS_resume);
   options.data_parallel = dp.get();
