@@ -7,8 +7,6 @@
 //    written by LibTorch's own writer in a valid container; our readers must turn every hostile
 //    value into a Status naming the file, and never hand the model a tensor of the wrong shape.
 // Both end with a checkpoint load into a small model with its optimiser, and a weights load.
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -20,23 +18,10 @@
 #include <torch/optim/sgd.h>
 #include <torch/serialize/output-archive.h>
 
-#include "absl/strings/string_view.h"
 #include "fuzz/fuzz_check.h"
 #include "lasnn/checkpoint.h"
-#include "util/file_util.h"
 
 namespace {
-
-// One file per process, rewritten for every input.
-const std::string& InputPath() {
-  static const std::string* path = [] {
-    const char* dir = std::getenv("TEST_TMPDIR");
-    if (dir == nullptr) dir = std::getenv("TMPDIR");
-    return new std::string(lasnn::JoinPath(dir != nullptr ? dir : "/tmp",
-                                           "checkpoint_fuzzer_" + std::to_string(getpid()) + ".pt"));
-  }();
-  return *path;
-}
 
 // Consumes the input from the front; zeros once it runs out.
 class Bytes {
@@ -125,17 +110,12 @@ void WriteStructured(Bytes& in, const std::string& path) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string& path = InputPath();
+  const std::string& path = lasnn::fuzz::ScratchPath("checkpoint_fuzzer");
   if (size > 0 && (data[0] & 1) == 1) {
     Bytes in(data + 1, size - 1);
     WriteStructured(in, path);
   } else {
-    const absl::Status written = lasnn::WriteFileAtomically(
-        path, absl::string_view(reinterpret_cast<const char*>(data), size));
-    if (!written.ok()) {
-      std::fprintf(stderr, "checkpoint_fuzzer: %s\n", written.ToString().c_str());
-      std::abort();
-    }
+    lasnn::fuzz::WriteScratchFile("checkpoint_fuzzer", data, size);
   }
   auto state = lasnn::ReadCheckpointState(path);
   if (!state.ok()) LASNN_FUZZ_CHECK(lasnn::fuzz::NamesPath(state.status(), path));
