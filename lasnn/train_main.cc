@@ -90,7 +90,25 @@ absl::StatusOr<DistillConfig::Method> ParseMethod(const std::string& text) {
   return m;
 }
 
+// --device, checked before any data is loaded.
+absl::StatusOr<c10::Device> ParseDevice(const std::string& flag) {
+  c10::Device device(c10::kCPU);
+  LASNN_RETURN_IF_ERROR(
+      TorchCall(absl::StrCat("--device='", flag, "'"), [&] { device = c10::Device(flag); }));
+  if (!device.is_cpu() && !device.is_cuda()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--device=", flag, ": expected cpu, cuda or cuda:<index>"));
+  }
+  if (device.is_cuda() && !torch::cuda::is_available()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--device=", flag, ": this LibTorch has no CUDA or no GPU is visible (build with "
+        "LIBTORCH_HOME=<CUDA LibTorch>)"));
+  }
+  return device;
+}
+
 absl::Status Run() {
+  LASNN_ASSIGN_OR_RETURN(const c10::Device device, ParseDevice(absl::GetFlag(FLAGS_device)));
   TrainRunConfig config;
   if (!absl::GetFlag(FLAGS_config).empty()) {
     const std::string path = absl::GetFlag(FLAGS_config);
@@ -183,18 +201,7 @@ absl::Status Run() {
   dpo.rendezvous = absl::GetFlag(FLAGS_rendezvous);
   LASNN_ASSIGN_OR_RETURN(std::unique_ptr<DataParallel> dp, DataParallel::Join(dpo));
   TrainerOptions options;
-  const std::string device_flag = absl::GetFlag(FLAGS_device);
-  LASNN_RETURN_IF_ERROR(TorchCall(absl::StrCat("--device='", device_flag, "'"),
-                                  [&] { options.device = c10::Device(device_flag); }));
-  if (options.device.is_cuda() && !torch::cuda::is_available()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "--device=", device_flag, ": this LibTorch has no CUDA or no GPU is visible (build with "
-        "LIBTORCH_HOME=<CUDA LibTorch>)"));
-  }
-  if (!options.device.is_cpu() && !options.device.is_cuda()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--device=", device_flag, ": expected cpu, cuda or cuda:<index>"));
-  }
+  options.device = device;
   if (options.device.is_cuda() && dp->world_size() > 1) {
     return absl::UnimplementedError(
         "data-parallel training on CUDA needs NCCL process groups, which are not wired yet; "
@@ -215,7 +222,9 @@ absl::Status Run() {
   eo.timesteps = absl::GetFlag(FLAGS_eval_timesteps) > 0 ? absl::GetFlag(FLAGS_eval_timesteps)
                                                           : t->timesteps();
   eo.batch_size = t->eval_batch_size();
+  eo.device = device;
   LASNN_ASSIGN_OR_RETURN(EvalResult r, EvaluateAccuracy(model, splits.test, eo));
+  model->to(c10::Device(c10::kCPU));  // the TorchScript export is a CPU model
   std::string csv = "t,test_accuracy\n";
   for (size_t i = 0; i < r.accuracy_at_t.size(); ++i) {
     absl::StrAppend(&csv, i + 1, ",", r.accuracy_at_t[i], "\n");
