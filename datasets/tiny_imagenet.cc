@@ -178,15 +178,14 @@ absl::Status DecodeTinyImageNetImage(absl::string_view encoded, const std::strin
                                             header.height, "x", header.components,
                                             ", expected 64x64x3"));
   }
+  // (Not empty: the JPEG checks above need at least its header.)
   cv::Mat bgr;
-  if (!encoded.empty()) {
-    cv::Mat buffer(1, static_cast<int>(encoded.size()), CV_8UC1,
-                   const_cast<char*>(encoded.data()));
-    try {
-      bgr = cv::imdecode(buffer, cv::IMREAD_COLOR);
-    } catch (const cv::Exception& e) {
-      return absl::DataLossError(absl::StrCat("cannot decode image '", path, "': ", e.what()));
-    }
+  const cv::Mat buffer(1, static_cast<int>(encoded.size()), CV_8UC1,
+                       const_cast<char*>(encoded.data()));
+  try {
+    bgr = cv::imdecode(buffer, cv::IMREAD_COLOR);
+  } catch (const cv::Exception& e) {
+    return absl::DataLossError(absl::StrCat("cannot decode image '", path, "': ", e.what()));
   }
   if (bgr.empty()) {
     return absl::DataLossError(
