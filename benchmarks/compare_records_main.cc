@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <string>
 
-#include "benchmarks/run_record.pb.h"
-#include "reports/record_io.h"
+#include "benchmarks/experiment/run_record.pb.h"
+#include "benchmarks/experiment/record_io.h"
 
 namespace {
 

@@ -3,8 +3,6 @@
 // benchmarks/golden/fmnist_regression_bands.textproto. On failure it prints a table of what moved.
 // After an intended change: `bazel run //benchmarks:update_regression_bands` (prints the diff).
 // LASNN_REGRESSION_RUNS=<dir> keeps (and reuses) the records in <dir>.
-#include <google/protobuf/text_format.h>
-
 #include <cstdlib>
 #include <iostream>
 
@@ -13,15 +11,15 @@
 #include "gtest/gtest.h"
 #include "util/file_util.h"
 #include "util/test_tmpdir.h"
+#include "util/text_proto.h"
 
 namespace lasnn {
 namespace {
 
 TEST(FmnistRegressionTest, AccuraciesStayInTheirGoldenBands) {
-  auto text = ReadFileToString(kRegressionBands);
-  ASSERT_TRUE(text.ok()) << text.status();
-  AccuracyBands bands;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(*text, &bands)) << kRegressionBands;
+  auto parsed = ParseTextProtoFile<AccuracyBands>(kRegressionBands);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const AccuracyBands& bands = *parsed;
   ASSERT_GT(bands.band_size(), 0);
   const char* env = std::getenv("LASNN_REGRESSION_RUNS");
   const std::string runs = env != nullptr ? env : TestTmpPath("regression_runs");

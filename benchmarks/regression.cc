@@ -8,7 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "benchmarks/experiment_config.h"
+#include "benchmarks/experiment/experiment_config.h"
 
 namespace lasnn {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "benchmarks/regression.pb.h"
-#include "benchmarks/run_record.pb.h"
+#include "benchmarks/experiment/run_record.pb.h"
 
 namespace lasnn {
 

@@ -2,10 +2,10 @@
 
 #include <vector>
 
-#include "benchmarks/experiment_config.h"
-#include "benchmarks/harness.h"
+#include "benchmarks/experiment/experiment_config.h"
+#include "benchmarks/harness/harness.h"
 #include "benchmarks/regression.h"
-#include "reports/record_io.h"
+#include "benchmarks/experiment/record_io.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
 

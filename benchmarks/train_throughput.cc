@@ -4,8 +4,6 @@
 #include <ATen/Parallel.h>
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <torch/optim/sgd.h>
 #include <torch/utils.h>
 #include <unistd.h>
@@ -15,28 +13,29 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "benchmarks/distill_throughput.h"
 #include "benchmarks/throughput_result.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "lasnn/model.h"
-#include "lasnn/model_spec.h"
+#include "lasnn/models/model.h"
+#include "lasnn/models/model_spec.h"
+#include "lasnn/models/presets.h"
 #include "util/file_util.h"
+#include "util/memory_probe.h"
 #include "util/status_macros.h"
+#include "util/subprocess.h"
 #include "util/torch_status.h"
-
-extern char** environ;
 
 namespace lasnn {
 namespace {
@@ -172,52 +171,14 @@ class CountingCpuAllocator final : public c10::Allocator {
 };
 CountingCpuAllocator* CountingCpuAllocator::self_ = nullptr;
 
-// Fields of /proc/self/status in bytes ("VmRSS", "VmHWM"); -1 if absent.
-int64_t ProcStatusBytes(const std::string& field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (absl::StartsWith(line, field + ":")) {
-      std::string rest(absl::StripAsciiWhitespace(line.substr(field.size() + 1)));
-      rest = std::string(absl::StripSuffix(rest, " kB"));
-      int64_t kb = 0;
-      if (absl::SimpleAtoi(rest, &kb)) return kb * 1024;
-    }
-  }
-  return -1;
-}
-
 // Runs `argv` and returns its stdout. Internal if it cannot start or exits non-zero.
 absl::StatusOr<std::string> RunChild(const std::vector<std::string>& args) {
-  int fds[2];
-  if (pipe(fds) != 0) return absl::InternalError("pipe() failed");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    return absl::InternalError(absl::StrCat("cannot start ", args[0], ": error ", rc));
+  LASNN_ASSIGN_OR_RETURN(const ProcessResult r, RunProcess(args));
+  if (!r.succeeded()) {
+    return absl::InternalError(absl::StrCat("memory-measurement child ", absl::StrJoin(args, " "),
+                                            " failed: ", r.output));
   }
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof(buf))) > 0) out.append(buf, n);
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return absl::InternalError(
-        absl::StrCat("memory-measurement child ", absl::StrJoin(args, " "), " failed: ", out));
-  }
-  return out;
+  return r.output;
 }
 
 absl::StatusOr<PeakMemory> MeasurePeakMemory(const ThroughputOptions& o, const std::string& model,
@@ -276,6 +237,25 @@ void PrintTable(const ThroughputResult& r) {
     std::printf("  T=%d  train %.2f   inference %.2f\n", s.timesteps(), s.train_ratio(),
                 s.inference_ratio());
   }
+  if (!r.distill().empty()) {
+    std::printf("\ndistillation step, lasnn::Train on synthetic %s-shaped data, teacher %s "
+                "(img/s, median of the repeats):\n",
+                "Fashion-MNIST", r.distill(0).teacher().c_str());
+    std::printf("  %-12s %-22s %3s %-9s %8s\n", "method", "student", "T", "teacher", "img/s");
+    for (const DistillRow& d : r.distill()) {
+      std::printf("  %-12s %-22s %3d %-9s %8.0f\n", d.method().c_str(), d.student().c_str(),
+                  d.timesteps(), d.teacher_path().c_str(), d.images_per_s_median());
+    }
+  }
+  const Environment& e = r.environment();
+  std::printf("\nenvironment: threads %d, OMP_NUM_THREADS=%s OMP_WAIT_POLICY=%s GOMP_SPINCOUNT=%s "
+              "OPENBLAS_CORETYPE=%s OPENBLAS_L2_SIZE=%s\n  CPU %s; LibTorch %s; oneDNN %s; "
+              "OpenBLAS %s\n",
+              e.threads(), e.omp_num_threads().c_str(), e.omp_wait_policy().c_str(),
+              e.gomp_spincount().c_str(), e.openblas_coretype().c_str(),
+              e.openblas_l2_size().c_str(), e.cpu_model().c_str(), e.libtorch_version().c_str(),
+              e.onednn_version().c_str(), e.openblas_config().c_str());
+  if (r.memory().empty()) return;
   std::printf("\npeak memory of the training step (%s):\n",
               r.memory().empty() ? "-" : r.memory(0).method().c_str());
   for (const PeakMemory& m : r.memory()) {
@@ -307,18 +287,12 @@ absl::Status RunPeakMemoryChild(const ThroughputOptions& o, bool snn, int timest
     const Batch batch = MakeBatch(model->plan(), o.batch);
     torch::optim::SGD sgd = MakeSgd(model);
     model->train();
-    bool reset = false;
-    {
-      std::ofstream clear("/proc/self/clear_refs");
-      clear << "5";
-      clear.flush();
-      reset = clear.good();
-    }
-    const int64_t baseline = ProcStatusBytes("VmRSS");
+    const bool reset = ResetPeakResident().ok();
+    const int64_t baseline = ReadProcStatusBytes("VmRSS").value_or(-1);
     const int64_t tensors_before = counting->current();
     counting->ResetPeak();
     for (int i = 0; i < steps; ++i) TrainStep(model, sgd, batch.x, batch.labels, timesteps);
-    const int64_t hwm = ProcStatusBytes("VmHWM");
+    const int64_t hwm = ReadProcStatusBytes("VmHWM").value_or(-1);
     std::printf("peak_above_baseline_bytes=%lld baseline_rss_bytes=%lld peak_tensor_bytes=%lld%s\n",
                 static_cast<long long>(hwm - baseline), static_cast<long long>(baseline),
                 static_cast<long long>(counting->peak() - tensors_before),
@@ -332,6 +306,9 @@ absl::Status RunTrainThroughput(const ThroughputOptions& o) {
   if (o.iters < 1) return absl::InvalidArgumentError("--iters must be >= 1");
   if (o.warmup < 0) return absl::InvalidArgumentError("--warmup must be >= 0");
   if (o.threads < 1) return absl::InvalidArgumentError("--threads must be >= 1");
+  if (o.distill_steps < 1 || o.distill_repeats < 1) {
+    return absl::InvalidArgumentError("--distill_steps and --distill_repeats must be >= 1");
+  }
   at::set_num_threads(o.threads);
   LASNN_ASSIGN_OR_RETURN(const ModelSpec spec, LoadModelSpecFile(o.model_path));
   LASNN_ASSIGN_OR_RETURN(const ModelPlan plan, PlanModel(spec));
@@ -349,7 +326,7 @@ absl::Status RunTrainThroughput(const ThroughputOptions& o) {
     *result.add_rows() = Measure(spec, Mode::kAnn, 1, o);
     for (int t : o.timesteps) *result.add_rows() = Measure(spec, Mode::kSnn, t, o);
   }));
-  const ThroughputRow& ann = result.rows(0);
+  const ThroughputRow& ann = result.rows(0);  // Measure added the ANN row first
   for (const ThroughputRow& row : result.rows()) {
     if (row.mode() != "snn" || row.timesteps() < 2) continue;
     StepRatio* r = result.add_ratios();
@@ -358,10 +335,31 @@ absl::Status RunTrainThroughput(const ThroughputOptions& o) {
     r->set_inference_ratio(row.inference().median_ms() /
                            (row.timesteps() * ann.inference().median_ms()));
   }
+  if (!o.distill_students.empty()) {
+    DistillThroughputOptions d;
+    LASNN_ASSIGN_OR_RETURN(d.teacher, PresetModelSpec(o.distill_teacher));
+    for (const std::string& name : o.distill_students) {
+      LASNN_ASSIGN_OR_RETURN(d.students.emplace_back(), PresetModelSpec(name));
+    }
+    d.timesteps = o.distill_timesteps;
+    d.batch = o.batch;
+    d.steps = o.distill_steps;
+    d.repeats = o.distill_repeats;
+    d.threads = o.threads;
+    d.compare_unfrozen = o.distill_compare_unfrozen;
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    d.scratch_dir = JoinPath(tmp != nullptr ? tmp : "/tmp",
+                             absl::StrCat("train_throughput_distill.", getpid()));
+    LASNN_ASSIGN_OR_RETURN(const std::vector<DistillRow> rows, MeasureDistillThroughput(d));
+    for (const DistillRow& row : rows) *result.add_distill() = row;
+  }
+  *result.mutable_environment() = DescribeEnvironment(o.threads);
   const std::string model = Absolute(o.model_path);
-  LASNN_ASSIGN_OR_RETURN(*result.add_memory(), MeasurePeakMemory(o, model, false, 1));
-  for (int t : o.memory_timesteps) {
-    LASNN_ASSIGN_OR_RETURN(*result.add_memory(), MeasurePeakMemory(o, model, true, t));
+  if (o.memory) {
+    LASNN_ASSIGN_OR_RETURN(*result.add_memory(), MeasurePeakMemory(o, model, false, 1));
+    for (int t : o.memory_timesteps) {
+      LASNN_ASSIGN_OR_RETURN(*result.add_memory(), MeasurePeakMemory(o, model, true, t));
+    }
   }
 
   PrintTable(result);

@@ -31,12 +31,21 @@ struct ThroughputOptions {
   int iters = 30;
   std::vector<int> timesteps = {1, 2, 4, 8};
   std::vector<int> memory_timesteps = {4, 8};  // SNN peak-memory measurements (plus the ANN)
+  bool memory = true;                       // run the peak-memory children
   std::string json_path;                    // empty: no JSON
+  // Distillation rows (benchmarks/distill_throughput.h): teacher and student presets
+  // (lasnn/models/presets.h); no students: no distillation rows.
+  std::string distill_teacher = "fmnist_vgg";
+  std::vector<std::string> distill_students = {"fmnist_student_small", "fmnist_student_deeper"};
+  std::vector<int> distill_timesteps = {2, 4, 8};
+  int distill_steps = 20;
+  int distill_repeats = 3;
+  bool distill_compare_unfrozen = true;
   std::string self_exe = "/proc/self/exe";  // re-executed for the memory measurements
 };
 
-// Runs the benchmark and prints the table to stdout; writes JSON atomically when json_path is
-// set. InvalidArgument / NotFound for a bad or missing model file (naming it), Internal when a
+// Runs the benchmark and prints the table (rows, distillation rows, environment) to stdout;
+// writes JSON atomically when json_path is set. InvalidArgument / NotFound for a bad or missing model file (naming it), Internal when a
 // memory-measurement child fails, and the error of a failed JSON write.
 absl::Status RunTrainThroughput(const ThroughputOptions& options);
 

@@ -1,5 +1,7 @@
 // bazel run //benchmarks:train_throughput -- [--model=<ModelSpec textproto>] [--threads=2]
-//     [--json=<file>] [--iters=N] [--warmup=N] [--batch=64]
+//     [--json=<file>] [--iters=N] [--warmup=N] [--batch=64] [--timesteps=1,2,4,8] [--memory]
+//     [--distill_students=fmnist_student_small,fmnist_student_deeper] [--distill_timesteps=2,4,8]
+//     [--distill_steps=20] [--distill_repeats=3] [--distill_compare_unfrozen]
 // Training / inference throughput of a model's ANN and SNN twins and the SNN step's peak memory
 // (benchmarks/train_throughput.h). Default model: benchmarks/configs/fmnist_cnn.textproto.
 #include <cstdio>
@@ -23,6 +25,15 @@ ABSL_FLAG(std::string, json, "", "also write the figures as JSON to this file");
 ABSL_FLAG(int, iters, 30, "timed iterations per measurement");
 ABSL_FLAG(int, warmup, 5, "untimed warm-up iterations per measurement");
 ABSL_FLAG(int, batch, 64, "batch size");
+ABSL_FLAG(std::string, timesteps, "1,2,4,8", "SNN rows' T, comma-separated (empty: ANN only)");
+ABSL_FLAG(bool, memory, true, "measure the peak memory of the training step");
+ABSL_FLAG(std::string, distill_students, "fmnist_student_small,fmnist_student_deeper",
+          "student presets of the distillation rows, comma-separated (empty: none)");
+ABSL_FLAG(std::string, distill_timesteps, "2,4,8", "T of the distillation rows");
+ABSL_FLAG(int, distill_steps, 20, "steps per epoch of a distillation measurement");
+ABSL_FLAG(int, distill_repeats, 3, "distillation runs per row (median)");
+ABSL_FLAG(bool, distill_compare_unfrozen, true,
+          "also measure distillation with the teacher run as built (not frozen)");
 ABSL_FLAG(std::string, peak_memory_child, "",
           "internal: <ann|snn>:<T>:<steps> runs the peak-memory measurement in this process");
 
@@ -45,6 +56,19 @@ std::string DefaultModelPath(const char* argv0) {
   return kDefaultModel;
 }
 
+absl::StatusOr<std::vector<int>> IntList(const std::string& flag, const std::string& value) {
+  std::vector<int> out;
+  for (absl::string_view part : absl::StrSplit(value, ',', absl::SkipEmpty())) {
+    int v = 0;
+    if (!absl::SimpleAtoi(part, &v) || v < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, " must be comma-separated integers >= 1, got ", value));
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
 absl::Status Run(const char* argv0) {
   lasnn::ThroughputOptions options;
   options.model_path = absl::GetFlag(FLAGS_model);
@@ -54,6 +78,18 @@ absl::Status Run(const char* argv0) {
   options.iters = absl::GetFlag(FLAGS_iters);
   options.warmup = absl::GetFlag(FLAGS_warmup);
   options.batch = absl::GetFlag(FLAGS_batch);
+  auto timesteps = IntList("timesteps", absl::GetFlag(FLAGS_timesteps));
+  if (!timesteps.ok()) return timesteps.status();
+  options.timesteps = *timesteps;
+  options.memory = absl::GetFlag(FLAGS_memory);
+  options.distill_students =
+      absl::StrSplit(absl::GetFlag(FLAGS_distill_students), ',', absl::SkipEmpty());
+  auto distill_timesteps = IntList("distill_timesteps", absl::GetFlag(FLAGS_distill_timesteps));
+  if (!distill_timesteps.ok()) return distill_timesteps.status();
+  options.distill_timesteps = *distill_timesteps;
+  options.distill_steps = absl::GetFlag(FLAGS_distill_steps);
+  options.distill_repeats = absl::GetFlag(FLAGS_distill_repeats);
+  options.distill_compare_unfrozen = absl::GetFlag(FLAGS_distill_compare_unfrozen);
   const std::string child = absl::GetFlag(FLAGS_peak_memory_child);
   if (child.empty()) return lasnn::RunTrainThroughput(options);
   std::vector<std::string> parts = absl::StrSplit(child, ':');

@@ -17,6 +17,7 @@
 #include "util/build_info.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
+#include "util/text_proto.h"
 
 ABSL_FLAG(double, tolerance, 0.015, "band half-width (fraction: 0.015 = 1.5 points)");
 ABSL_FLAG(std::string, runs, "",
@@ -39,8 +40,7 @@ absl::Status Update() {
   const std::string path = JoinPath(ws, kRegressionBands);
   AccuracyBands old;
   if (PathExists(path)) {
-    LASNN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
-    google::protobuf::TextFormat::ParseFromString(text, &old);
+    LASNN_ASSIGN_OR_RETURN(old, ParseTextProtoFile<AccuracyBands>(path));
   }
   std::printf("against the current bands:\n%s", FormatBandTable(CheckBands(metrics, old)).c_str());
   AccuracyBands bands = MakeBands(metrics, absl::GetFlag(FLAGS_tolerance));

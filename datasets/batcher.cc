@@ -131,8 +131,11 @@ absl::StatusOr<Batch> Batcher::MakeBatch(int64_t epoch, const std::vector<int64_
     }
   }
   Batch batch;
-  batch.images = at::empty({b, channels_, height_, width_}, at::kFloat);
-  batch.labels = at::empty({b}, at::kLong);
+  // For CUDA, pinned host memory, so that the one copy to the device below is asynchronous.
+  const bool pin = options_.device.is_cuda();
+  batch.images = at::empty({b, channels_, height_, width_},
+                           at::TensorOptions(at::kFloat).pinned_memory(pin));
+  batch.labels = at::empty({b}, at::TensorOptions(at::kLong).pinned_memory(pin));
   batch.indices = at::empty({b}, at::kLong);
   const int64_t per = channels_ * height_ * width_;
   const uint8_t* src = images_.data_ptr<uint8_t>();
@@ -157,8 +160,8 @@ absl::StatusOr<Batch> Batcher::MakeBatch(int64_t epoch, const std::vector<int64_
   });
   if (!options_.device.is_cpu()) {
     absl::Status moved = TorchCall("copying a batch to the device", [&] {
-      batch.images = batch.images.to(options_.device);
-      batch.labels = batch.labels.to(options_.device);
+      batch.images = batch.images.to(options_.device, /*non_blocking=*/pin);
+      batch.labels = batch.labels.to(options_.device, /*non_blocking=*/pin);
     });
     if (!moved.ok()) return absl::InternalError(moved.message());
   }

@@ -11,6 +11,7 @@
 #include "datasets/augment.h"
 #include "datasets/synthetic.h"
 #include "gtest/gtest.h"
+#include "util/status_matchers.h"
 
 namespace lasnn::datasets {
 namespace {
@@ -21,7 +22,7 @@ Dataset SmallCifar() {
   o.train_per_class = 11;
   o.test_per_class = 1;
   auto s = SyntheticSplits(DATASET_KIND_CIFAR10, o);
-  EXPECT_TRUE(s.ok());
+  EXPECT_THAT(s, IsOk());
   Dataset d = s->train;
   d.images = d.images.slice(0, 0, 103).contiguous();
   d.labels = d.labels.slice(0, 0, 103).contiguous();
@@ -37,7 +38,7 @@ BatcherOptions TrainOptions(uint64_t seed) {
 
 std::unique_ptr<Batcher> Make(const Dataset& d, const BatcherOptions& o) {
   auto b = Batcher::Create(d, o);
-  EXPECT_TRUE(b.ok()) << b.status();
+  EXPECT_THAT(b, IsOk());
   return *std::move(b);
 }
 
@@ -46,10 +47,10 @@ std::vector<Batch> Epoch(Batcher& b, int64_t epoch) {
   std::vector<Batch> out;
   for (int64_t i = 0; i < b.batches_per_epoch(); ++i) {
     auto batch = b.Next();
-    EXPECT_TRUE(batch.ok()) << batch.status();
+    EXPECT_THAT(batch, IsOk());
     out.push_back(*batch);
   }
-  EXPECT_EQ(b.Next().status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(b.Next(), StatusIs(absl::StatusCode::kOutOfRange));
   return out;
 }
 
@@ -216,34 +217,34 @@ TEST(BatcherTest, MakeBatchAndNextAgree) {
   std::vector<Batch> e = Epoch(*b, 2);
   std::vector<int64_t> order = b->EpochOrder(2);
   auto direct = b->MakeBatch(2, std::vector<int64_t>(order.begin() + 16, order.begin() + 32));
-  ASSERT_TRUE(direct.ok());
+  ASSERT_THAT(direct, IsOk());
   EXPECT_TRUE(direct->images.equal(e[1].images));
-  EXPECT_EQ(b->MakeBatch(0, {103}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(b->MakeBatch(0, {103}), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(BatcherTest, BadOptionsAreInvalidArgument) {
   Dataset d = SmallCifar();
   BatcherOptions o = TrainOptions(1);
   o.batch_size = 0;
-  EXPECT_EQ(Batcher::Create(d, o).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Batcher::Create(d, o), StatusIs(absl::StatusCode::kInvalidArgument));
   o = TrainOptions(1);
   o.mean = {0.5f};
-  EXPECT_EQ(Batcher::Create(d, o).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Batcher::Create(d, o), StatusIs(absl::StatusCode::kInvalidArgument));
   o = TrainOptions(1);
   o.std[2] = 0.0f;
-  EXPECT_EQ(Batcher::Create(d, o).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Batcher::Create(d, o), StatusIs(absl::StatusCode::kInvalidArgument));
   o = TrainOptions(1);
   o.crop_padding = 32;
-  EXPECT_EQ(Batcher::Create(d, o).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Batcher::Create(d, o), StatusIs(absl::StatusCode::kInvalidArgument));
   o = TrainOptions(1);
   Dataset wrong = d;
   wrong.images = d.images.to(at::kFloat);
-  EXPECT_EQ(Batcher::Create(wrong, o).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(DefaultBatcherOptions("imagenet", true).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Batcher::Create(wrong, o), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(DefaultBatcherOptions("imagenet", true),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   auto b = Make(d, o);
-  EXPECT_EQ(b->Next().status().code(), absl::StatusCode::kOutOfRange);  // before StartEpoch
-  EXPECT_EQ(b->StartEpoch(-1).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(b->Next(), StatusIs(absl::StatusCode::kOutOfRange));  // before StartEpoch
+  EXPECT_THAT(b->StartEpoch(-1), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

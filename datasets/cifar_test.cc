@@ -3,12 +3,17 @@
 #include <cstdlib>
 #include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/file_util.h"
+#include "util/status_matchers.h"
 #include "util/test_tmpdir.h"
 
 namespace lasnn::datasets {
 namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
 
 std::string TestDir(const std::string& name) {
   std::string dir = TestTmpPath("cifar_test_" + name);
@@ -28,14 +33,9 @@ std::string Record100(uint8_t coarse, uint8_t fine, int seed) {
   return std::string(1, static_cast<char>(coarse)) + r;
 }
 
-void ExpectDataLossNaming(const absl::Status& s, const std::string& path) {
-  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
-  EXPECT_NE(s.message().find(path), std::string::npos) << s;
-}
-
 TEST(CifarTest, OneRecordDecodesToLabelAndPlanes) {
   auto d = DecodeCifar10(Record10(3, 1), "one.bin");
-  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_THAT(d, IsOk());
   ASSERT_EQ(d->images.sizes(), (at::IntArrayRef{1, 3, 32, 32}));
   EXPECT_EQ(d->labels.data_ptr<int64_t>()[0], 3);
   const uint8_t* p = d->images.data_ptr<uint8_t>();
@@ -49,38 +49,37 @@ TEST(CifarTest, OneRecordDecodesToLabelAndPlanes) {
 TEST(CifarTest, Cifar100FineByDefaultCoarseSelectable) {
   std::string bytes = Record100(4, 42, 0) + Record100(19, 99, 5);
   auto fine = DecodeCifar100(bytes, "two.bin", Cifar100Labels::kFine);
-  ASSERT_TRUE(fine.ok()) << fine.status();
+  ASSERT_THAT(fine, IsOk());
   EXPECT_EQ(fine->num_classes, 100);
   EXPECT_EQ(fine->labels.data_ptr<int64_t>()[0], 42);
   EXPECT_EQ(fine->labels.data_ptr<int64_t>()[1], 99);
   EXPECT_EQ(fine->images.data_ptr<uint8_t>()[kCifarImageBytes], 5);
   auto coarse = DecodeCifar100(bytes, "two.bin", Cifar100Labels::kCoarse);
-  ASSERT_TRUE(coarse.ok());
+  ASSERT_THAT(coarse, IsOk());
   EXPECT_EQ(coarse->num_classes, 20);
   EXPECT_EQ(coarse->labels.data_ptr<int64_t>()[1], 19);
 }
 
 TEST(CifarTest, SizeNotAMultipleOfTheRecordIsDataLossNamingTheFile) {
   std::string bytes = Record10(1, 0) + Record10(2, 0);
-  absl::Status s = DecodeCifar10(bytes.substr(0, bytes.size() - 100), "/d/cut_batch.bin").status();
-  ExpectDataLossNaming(s, "/d/cut_batch.bin");
-  EXPECT_NE(s.message().find("3073"), std::string::npos);
+  EXPECT_THAT(DecodeCifar10(bytes.substr(0, bytes.size() - 100), "/d/cut_batch.bin"),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr("/d/cut_batch.bin"), HasSubstr("3073"))));
   // A CIFAR-10 file read as CIFAR-100 is also caught by its size.
-  ExpectDataLossNaming(DecodeCifar100(bytes, "/d/c10.bin", Cifar100Labels::kFine).status(),
-                       "/d/c10.bin");
-  ExpectDataLossNaming(DecodeCifar10("", "/d/empty.bin").status(), "/d/empty.bin");
+  EXPECT_THAT(DecodeCifar100(bytes, "/d/c10.bin", Cifar100Labels::kFine),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("/d/c10.bin")));
+  EXPECT_THAT(DecodeCifar10("", "/d/empty.bin"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("/d/empty.bin")));
 }
 
 TEST(CifarTest, LabelOutOfRangeIsDataLossNamingTheFile) {
-  ExpectDataLossNaming(DecodeCifar10(Record10(10, 0), "/d/label10.bin").status(),
-                       "/d/label10.bin");
-  ExpectDataLossNaming(
-      DecodeCifar100(Record100(2, 100, 0), "/d/fine100.bin", Cifar100Labels::kFine).status(),
-      "/d/fine100.bin");
+  EXPECT_THAT(DecodeCifar10(Record10(10, 0), "/d/label10.bin"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("/d/label10.bin")));
+  EXPECT_THAT(DecodeCifar100(Record100(2, 100, 0), "/d/fine100.bin", Cifar100Labels::kFine),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("/d/fine100.bin")));
   // The label not selected is validated too.
-  ExpectDataLossNaming(
-      DecodeCifar100(Record100(20, 3, 0), "/d/coarse20.bin", Cifar100Labels::kFine).status(),
-      "/d/coarse20.bin");
+  EXPECT_THAT(DecodeCifar100(Record100(20, 3, 0), "/d/coarse20.bin", Cifar100Labels::kFine),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("/d/coarse20.bin")));
 }
 
 TEST(CifarTest, LoadsTheOfficialFileLayout) {
@@ -92,7 +91,7 @@ TEST(CifarTest, LoadsTheOfficialFileLayout) {
   }
   ASSERT_TRUE(WriteFileAtomically(JoinPath(dir, "test_batch.bin"), Record10(9, 0)).ok());
   auto splits = LoadCifar10(dir);
-  ASSERT_TRUE(splits.ok()) << splits.status();
+  ASSERT_THAT(splits, IsOk());
   ASSERT_EQ(splits->train.images.size(0), 10);
   const int64_t* labels = splits->train.labels.data_ptr<int64_t>();
   EXPECT_EQ(labels[0], 1);
@@ -114,17 +113,16 @@ TEST(CifarTest, MissingBatchFileIsNotFoundNamingIt) {
                                     Record10(1, 0))
                     .ok());
   }
-  absl::Status s = LoadCifar10(dir).status();
-  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-  EXPECT_NE(s.message().find(JoinPath(dir, "data_batch_5.bin")), std::string::npos) << s;
+  EXPECT_THAT(LoadCifar10(dir),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr(JoinPath(dir, "data_batch_5.bin"))));
 }
 
 TEST(CifarTest, MissingDirectoryIsNotFoundNamingIt) {
   for (absl::Status s : {LoadCifar10("/nonexistent/cifar-10-batches-bin").status(),
                          LoadCifar100("/nonexistent/cifar-10-batches-bin",
                                       Cifar100Labels::kFine).status()}) {
-    EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-    EXPECT_NE(s.message().find("/nonexistent/cifar-10-batches-bin"), std::string::npos);
+    EXPECT_THAT(
+        s, StatusIs(absl::StatusCode::kNotFound, HasSubstr("/nonexistent/cifar-10-batches-bin")));
   }
 }
 
@@ -133,10 +131,11 @@ TEST(CifarTest, WrongClassNameCountIsDataLoss) {
   ASSERT_TRUE(WriteFileAtomically(JoinPath(dir, "train.bin"), Record100(1, 5, 0)).ok());
   ASSERT_TRUE(WriteFileAtomically(JoinPath(dir, "test.bin"), Record100(1, 6, 0)).ok());
   ASSERT_TRUE(WriteFileAtomically(JoinPath(dir, "fine_label_names.txt"), "a\nb\n").ok());
-  ExpectDataLossNaming(LoadCifar100(dir, Cifar100Labels::kFine).status(),
-                       JoinPath(dir, "fine_label_names.txt"));
+  EXPECT_THAT(
+      LoadCifar100(dir, Cifar100Labels::kFine),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr(JoinPath(dir, "fine_label_names.txt"))));
   auto coarse = LoadCifar100(dir, Cifar100Labels::kCoarse);
-  ASSERT_TRUE(coarse.ok()) << coarse.status();
+  ASSERT_THAT(coarse, IsOk());
   EXPECT_TRUE(coarse->train.class_names.empty());
   EXPECT_EQ(coarse->test.labels.data_ptr<int64_t>()[0], 1);
 }

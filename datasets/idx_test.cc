@@ -4,12 +4,17 @@
 #include <string>
 
 #include "datasets/gzip_util.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/file_util.h"
+#include "util/status_matchers.h"
 #include "util/test_tmpdir.h"
 
 namespace lasnn::datasets {
 namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
 
 std::string TestDir(const std::string& name) {
   std::string dir = TestTmpPath("idx_test_" + name);
@@ -31,14 +36,9 @@ std::string TwoImages() {
 // Labels 7 and 0.
 std::string TwoLabels() { return std::string("\x00\x00\x08\x01\x00\x00\x00\x02\x07\x00", 10); }
 
-void ExpectDataLossNaming(const absl::Status& s, const std::string& path) {
-  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
-  EXPECT_NE(s.message().find(path), std::string::npos) << s;
-}
-
 TEST(IdxTest, HandBuiltImagesDecodeToPixels) {
   auto images = DecodeIdxImages(TwoImages(), "imgs");
-  ASSERT_TRUE(images.ok()) << images.status();
+  ASSERT_THAT(images, IsOk());
   ASSERT_EQ(images->sizes(), (at::IntArrayRef{2, 1, 2, 3}));
   EXPECT_EQ(images->scalar_type(), at::kByte);
   EXPECT_TRUE(images->is_contiguous());
@@ -52,7 +52,7 @@ TEST(IdxTest, HandBuiltImagesDecodeToPixels) {
 
 TEST(IdxTest, HandBuiltLabelsDecode) {
   auto labels = DecodeIdxLabels(TwoLabels(), "labs", 10);
-  ASSERT_TRUE(labels.ok()) << labels.status();
+  ASSERT_THAT(labels, IsOk());
   ASSERT_EQ(labels->numel(), 2);
   EXPECT_EQ(labels->scalar_type(), at::kLong);
   EXPECT_EQ(labels->data_ptr<int64_t>()[0], 7);
@@ -61,12 +61,12 @@ TEST(IdxTest, HandBuiltLabelsDecode) {
 
 TEST(IdxTest, TruncatedImagesAreDataLossNamingTheFile) {
   std::string bytes = TwoImages();
-  ExpectDataLossNaming(DecodeIdxImages(bytes.substr(0, bytes.size() - 1), "/d/cut-images")
-                           .status(),
-                       "/d/cut-images");
-  ExpectDataLossNaming(DecodeIdxImages(bytes.substr(0, 10), "/d/short-header").status(),
-                       "/d/short-header");
-  ExpectDataLossNaming(DecodeIdxImages("", "/d/empty").status(), "/d/empty");
+  EXPECT_THAT(DecodeIdxImages(bytes.substr(0, bytes.size() - 1), "/d/cut-images"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("/d/cut-images")));
+  EXPECT_THAT(DecodeIdxImages(bytes.substr(0, 10), "/d/short-header"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("/d/short-header")));
+  EXPECT_THAT(DecodeIdxImages("", "/d/empty"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("/d/empty")));
 }
 
 TEST(IdxTest, SizesWhoseProductOverflowsAreDataLoss) {
@@ -77,29 +77,31 @@ TEST(IdxTest, SizesWhoseProductOverflowsAreDataLoss) {
                     "\x00\x01\x00\x00"
                     "\x00\x02\x00\x00",
                     16);
-  ExpectDataLossNaming(DecodeIdxImages(bytes, "/d/overflow").status(), "/d/overflow");
+  EXPECT_THAT(DecodeIdxImages(bytes, "/d/overflow"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("/d/overflow")));
 }
 
 TEST(IdxTest, TrailingBytesAreDataLoss) {
-  ExpectDataLossNaming(DecodeIdxImages(TwoImages() + "x", "/d/long").status(), "/d/long");
+  EXPECT_THAT(DecodeIdxImages(TwoImages() + "x", "/d/long"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("/d/long")));
 }
 
 TEST(IdxTest, WrongMagicIsDataLossNamingTheFile) {
   std::string bytes = TwoImages();
   bytes[3] = 0x01;  // a label file's magic
   absl::Status s = DecodeIdxImages(bytes, "/d/wrong-magic").status();
-  ExpectDataLossNaming(s, "/d/wrong-magic");
-  EXPECT_NE(s.message().find("magic"), std::string::npos);
-  ExpectDataLossNaming(DecodeIdxLabels(TwoImages(), "/d/images-as-labels", 10).status(),
-                       "/d/images-as-labels");
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kDataLoss,
+                          AllOf(HasSubstr("/d/wrong-magic"), HasSubstr("magic"))));
+  EXPECT_THAT(DecodeIdxLabels(TwoImages(), "/d/images-as-labels", 10),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("/d/images-as-labels")));
 }
 
 TEST(IdxTest, LabelOutOfRangeIsDataLossNamingTheFile) {
   std::string bytes = TwoLabels();
   bytes[9] = 10;
   absl::Status s = DecodeIdxLabels(bytes, "/d/bad-label", 10).status();
-  ExpectDataLossNaming(s, "/d/bad-label");
-  EXPECT_NE(s.message().find("out of range"), std::string::npos);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kDataLoss,
+                          AllOf(HasSubstr("/d/bad-label"), HasSubstr("out of range"))));
 }
 
 TEST(IdxTest, ReadsGzipAndPlainFilesAlike) {
@@ -108,8 +110,8 @@ TEST(IdxTest, ReadsGzipAndPlainFilesAlike) {
   ASSERT_TRUE(WriteFileAtomically(JoinPath(dir, "packed"), *GzipCompress(TwoImages())).ok());
   auto plain = ReadIdxImages(JoinPath(dir, "plain"));
   auto packed = ReadIdxImages(JoinPath(dir, "packed"));
-  ASSERT_TRUE(plain.ok()) << plain.status();
-  ASSERT_TRUE(packed.ok()) << packed.status();
+  ASSERT_THAT(plain, IsOk());
+  ASSERT_THAT(packed, IsOk());
   EXPECT_TRUE(plain->equal(*packed));
 }
 
@@ -118,20 +120,19 @@ TEST(IdxTest, TruncatedGzipFileIsDataLossNamingIt) {
   std::string gz = *GzipCompress(TwoImages());
   std::string path = JoinPath(dir, "train-images-idx3-ubyte.gz");
   ASSERT_TRUE(WriteFileAtomically(path, gz.substr(0, gz.size() - 12)).ok());
-  ExpectDataLossNaming(ReadIdxImages(path).status(), path);
+  EXPECT_THAT(ReadIdxImages(path), StatusIs(absl::StatusCode::kDataLoss, HasSubstr(path)));
 }
 
 TEST(IdxTest, MissingFileIsNotFoundNamingIt) {
   std::string dir = TestDir("missing");
   absl::Status s = LoadFashionMnist(dir).status();
-  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-  EXPECT_NE(s.message().find(JoinPath(dir, "train-images-idx3-ubyte")), std::string::npos) << s;
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kNotFound,
+                          HasSubstr(JoinPath(dir, "train-images-idx3-ubyte"))));
 }
 
 TEST(IdxTest, MissingDirectoryIsNotFoundNamingIt) {
   absl::Status s = LoadFashionMnist("/nonexistent/fashion-mnist").status();
-  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-  EXPECT_NE(s.message().find("/nonexistent/fashion-mnist"), std::string::npos) << s;
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kNotFound, HasSubstr("/nonexistent/fashion-mnist")));
 }
 
 TEST(IdxTest, ImagesOfTheWrongSizeAreDataLoss) {
@@ -145,7 +146,8 @@ TEST(IdxTest, ImagesOfTheWrongSizeAreDataLoss) {
         WriteFileAtomically(JoinPath(dir, std::string(prefix) + "-labels-idx1-ubyte"), TwoLabels())
             .ok());
   }
-  ExpectDataLossNaming(LoadFashionMnist(dir).status(), JoinPath(dir, "train-images-idx3-ubyte"));
+  EXPECT_THAT(LoadFashionMnist(dir), StatusIs(absl::StatusCode::kDataLoss,
+                                              HasSubstr(JoinPath(dir, "train-images-idx3-ubyte"))));
 }
 
 }  // namespace

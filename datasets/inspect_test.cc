@@ -4,19 +4,22 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <sstream>
 #include <string>
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-
 #include "datasets/synthetic.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/file_util.h"
+#include "util/status_matchers.h"
 #include "util/test_tmpdir.h"
 
 namespace lasnn::datasets {
 namespace {
+
+using ::testing::HasSubstr;
 
 std::string TestDir(const std::string& name) {
   std::string dir = TestTmpPath("inspect_test_" + name);
@@ -60,7 +63,7 @@ TEST(InspectTest, ContactSheetIsAReadablePngOfTheImages) {
   SyntheticOptions o;
   o.train_per_class = 1;
   auto s = SyntheticSplits(DATASET_KIND_CIFAR10, o);
-  ASSERT_TRUE(s.ok());
+  ASSERT_THAT(s, IsOk());
   const std::string path = JoinPath(TestDir("sheet"), "sheet.png");
   ASSERT_TRUE(WriteContactSheet(s->train, 4, path).ok());
   cv::Mat sheet = cv::imread(path, cv::IMREAD_UNCHANGED);
@@ -79,13 +82,12 @@ TEST(InspectTest, ContactSheetIsAReadablePngOfTheImages) {
 
 TEST(InspectTest, ContactSheetRejectsBadArguments) {
   const std::string dir = TestDir("bad_sheet");
-  EXPECT_EQ(WriteContactSheet(Tiny(), 4, JoinPath(dir, "x.jpg")).code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(WriteContactSheet(Tiny(), 0, JoinPath(dir, "x.png")).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(WriteContactSheet(Tiny(), 4, JoinPath(dir, "x.jpg")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(WriteContactSheet(Tiny(), 0, JoinPath(dir, "x.png")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   absl::Status s = WriteContactSheet(Tiny(), 4, JoinPath(dir, "missing/x.png"));
-  EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find(JoinPath(dir, "missing/x.png")), std::string::npos) << s;
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kNotFound, HasSubstr(JoinPath(dir, "missing/x.png"))));
 }
 
 TEST(InspectTest, RunPrintsBothSplitsAndWritesTheSheet) {
@@ -101,7 +103,7 @@ TEST(InspectTest, RunPrintsBothSplitsAndWritesTheSheet) {
   options.num_images = 9;
   std::ostringstream out;
   absl::Status s = RunInspect(options, out);
-  ASSERT_TRUE(s.ok()) << s;
+  ASSERT_THAT(s, IsOk());
   EXPECT_NE(out.str().find("train: 30 images, 1x28x28"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("test: 10 images"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("(balanced)"), std::string::npos) << out.str();
@@ -119,8 +121,7 @@ TEST(InspectTest, RunReturnsTheLoaderErrorAndWritesNothing) {
   options.out_png = JoinPath(dir, "c.png");
   std::ostringstream out;
   absl::Status s = RunInspect(options, out);
-  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-  EXPECT_NE(s.message().find(JoinPath(dir, "nothing_here")), std::string::npos) << s;
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kNotFound, HasSubstr(JoinPath(dir, "nothing_here"))));
   EXPECT_FALSE(PathExists(options.out_png));
 }
 

@@ -4,12 +4,16 @@
 #include <string>
 
 #include "datasets/synthetic.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/file_util.h"
+#include "util/status_matchers.h"
 #include "util/test_tmpdir.h"
 
 namespace lasnn::datasets {
 namespace {
+
+using ::testing::HasSubstr;
 
 std::string TestDir(const std::string& name) {
   return TestTmpPath("load_dataset_test_" + name);
@@ -19,8 +23,7 @@ TEST(LoadDatasetTest, UnspecifiedKindIsInvalidArgumentNamingTheField) {
   DatasetSpec spec;
   spec.set_path("/tmp");
   absl::Status s = LoadDataset(spec).status();
-  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
-  EXPECT_NE(s.message().find("DatasetSpec.kind"), std::string::npos) << s;
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("DatasetSpec.kind")));
 }
 
 TEST(LoadDatasetTest, PathIsRequiredWhereThereIsNoDefault) {
@@ -29,8 +32,7 @@ TEST(LoadDatasetTest, PathIsRequiredWhereThereIsNoDefault) {
     DatasetSpec spec;
     spec.set_kind(kind);
     absl::Status s = LoadDataset(spec).status();
-    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
-    EXPECT_NE(s.message().find("DatasetSpec.path"), std::string::npos) << s;
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("DatasetSpec.path")));
   }
 }
 
@@ -39,7 +41,7 @@ TEST(LoadDatasetTest, NegativeDecodeThreadsIsInvalidArgument) {
   spec.set_kind(DATASET_KIND_TINY_IMAGENET);
   spec.set_path("/tmp");
   spec.set_decode_threads(-1);
-  EXPECT_EQ(LoadDataset(spec).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(LoadDataset(spec), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(LoadDatasetTest, MissingDirectoryIsNotFoundNamingIt) {
@@ -49,8 +51,7 @@ TEST(LoadDatasetTest, MissingDirectoryIsNotFoundNamingIt) {
     spec.set_kind(kind);
     spec.set_path("/nonexistent/data/dir");
     absl::Status s = LoadDataset(spec).status();
-    EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-    EXPECT_NE(s.message().find("/nonexistent/data/dir"), std::string::npos) << s;
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kNotFound, HasSubstr("/nonexistent/data/dir")));
   }
 }
 
@@ -64,10 +65,10 @@ TEST(LoadDatasetTest, Cifar100LabelModeSelectsCoarse) {
   spec.set_kind(DATASET_KIND_CIFAR100);
   spec.set_path(dir);
   auto fine = LoadDataset(spec);
-  ASSERT_TRUE(fine.ok()) << fine.status();
+  ASSERT_THAT(fine, IsOk());
   spec.set_cifar100_label_mode(CIFAR100_LABEL_MODE_COARSE);
   auto coarse = LoadDataset(spec);
-  ASSERT_TRUE(coarse.ok()) << coarse.status();
+  ASSERT_THAT(coarse, IsOk());
   EXPECT_EQ(fine->train.num_classes, 100);
   EXPECT_EQ(coarse->train.num_classes, 20);
   EXPECT_TRUE(fine->train.images.equal(coarse->train.images));

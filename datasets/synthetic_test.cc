@@ -9,6 +9,7 @@
 #include "datasets/load_dataset.h"
 #include "gtest/gtest.h"
 #include "util/file_util.h"
+#include "util/status_matchers.h"
 #include "util/test_tmpdir.h"
 
 namespace lasnn::datasets {
@@ -36,15 +37,15 @@ void RoundTrip(DatasetKind kind, const SyntheticOptions& options, const std::str
                Cifar100LabelMode mode = CIFAR100_LABEL_MODE_FINE) {
   const std::string dir = TestDir(name);
   absl::Status written = WriteSyntheticDataset(kind, dir, options);
-  ASSERT_TRUE(written.ok()) << written;
+  ASSERT_THAT(written, IsOk());
   DatasetSpec spec;
   spec.set_kind(kind);
   spec.set_path(dir);
   spec.set_cifar100_label_mode(mode);
   auto loaded = LoadDataset(spec);
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_THAT(loaded, IsOk());
   auto expected = SyntheticSplits(kind, options);
-  ASSERT_TRUE(expected.ok()) << expected.status();
+  ASSERT_THAT(expected, IsOk());
   ExpectSameSplits(*loaded, *expected);
 }
 
@@ -68,7 +69,7 @@ TEST(SyntheticTest, Cifar10RoundTripsWithOfficialFileSizes) {
   o.train_per_class = 5;  // 50 records: 10 per data batch
   RoundTrip(DATASET_KIND_CIFAR10, o, "c10");
   auto size = FileSize(JoinPath(TestDir("c10"), "data_batch_3.bin"));
-  ASSERT_TRUE(size.ok());
+  ASSERT_THAT(size, IsOk());
   EXPECT_EQ(*size, 10 * 3073);
 }
 
@@ -80,7 +81,7 @@ TEST(SyntheticTest, Cifar100RoundTripsFineAndCoarse) {
   o.cifar100_coarse = true;
   RoundTrip(DATASET_KIND_CIFAR100, o, "c100_coarse", CIFAR100_LABEL_MODE_COARSE);
   auto size = FileSize(JoinPath(TestDir("c100_fine"), "train.bin"));
-  ASSERT_TRUE(size.ok());
+  ASSERT_THAT(size, IsOk());
   EXPECT_EQ(*size, 100 * 3074);
 }
 
@@ -116,7 +117,7 @@ TEST(SyntheticTest, SeedChangesContent) {
 // learnable from the class alone, for every class of every dataset.
 void ExpectLearnable(DatasetKind kind, const SyntheticOptions& o) {
   auto s = SyntheticSplits(kind, o);
-  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_THAT(s, IsOk());
   const int64_t k = s->train.num_classes;
   const int64_t d = s->train.images[0].numel();
   std::vector<double> centroid(k * d, 0.0);
@@ -166,14 +167,14 @@ TEST(SyntheticTest, ContentIsClassDependent) {
 TEST(SyntheticTest, BadOptionsAreInvalidArgument) {
   SyntheticOptions o;
   o.train_per_class = 0;
-  EXPECT_EQ(WriteSyntheticDataset(DATASET_KIND_CIFAR10, TestDir("bad"), o).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(WriteSyntheticDataset(DATASET_KIND_CIFAR10, TestDir("bad"), o),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   o.train_per_class = 1;
   o.num_classes = 5;  // only Tiny ImageNet may use fewer classes
-  EXPECT_EQ(SyntheticSplits(DATASET_KIND_CIFAR10, o).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(SyntheticSplits(DATASET_KIND_UNSPECIFIED, SyntheticOptions()).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(SyntheticSplits(DATASET_KIND_CIFAR10, o),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(SyntheticSplits(DATASET_KIND_UNSPECIFIED, SyntheticOptions()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

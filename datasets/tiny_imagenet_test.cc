@@ -1,19 +1,23 @@
 #include "datasets/tiny_imagenet.h"
 
 #include <cstdlib>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <string>
 #include <vector>
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-
 #include "datasets/synthetic.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/file_util.h"
+#include "util/status_matchers.h"
 #include "util/test_tmpdir.h"
 
 namespace lasnn::datasets {
 namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
 
 SyntheticOptions SmallOptions() {
   SyntheticOptions o;
@@ -28,7 +32,7 @@ SyntheticOptions SmallOptions() {
 std::string WriteTree(const std::string& name) {
   std::string dir = TestTmpPath("tin_" + name);
   absl::Status s = WriteSyntheticDataset(DATASET_KIND_TINY_IMAGENET, dir, SmallOptions());
-  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_THAT(s, IsOk());
   return dir;
 }
 
@@ -46,9 +50,9 @@ std::string FirstTrainImage(const std::string& dir) {
 TEST(TinyImageNetTest, LoadsTheOfficialLayoutInDeterministicOrder) {
   std::string dir = WriteTree("layout");
   auto splits = LoadTinyImageNet(dir, 2);
-  ASSERT_TRUE(splits.ok()) << splits.status();
+  ASSERT_THAT(splits, IsOk());
   auto expected = SyntheticSplits(DATASET_KIND_TINY_IMAGENET, SmallOptions());
-  ASSERT_TRUE(expected.ok()) << expected.status();
+  ASSERT_THAT(expected, IsOk());
   ASSERT_EQ(splits->train.images.sizes(), (at::IntArrayRef{6, 3, 64, 64}));
   ASSERT_EQ(splits->test.images.sizes(), (at::IntArrayRef{6, 3, 64, 64}));
   EXPECT_TRUE(splits->train.images.equal(expected->train.images));
@@ -93,8 +97,7 @@ TEST(TinyImageNetTest, UnreadableJpegIsDataLossNamingTheFile) {
   const std::string path = FirstTrainImage(dir);
   ASSERT_TRUE(WriteFileAtomically(path, "this is not a JPEG").ok());
   absl::Status s = LoadTinyImageNet(dir, 2).status();
-  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
-  EXPECT_NE(s.message().find(path), std::string::npos) << s;
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kDataLoss, HasSubstr(path)));
 }
 
 TEST(TinyImageNetTest, WrongImageSizeIsDataLossNamingTheFile) {
@@ -102,9 +105,8 @@ TEST(TinyImageNetTest, WrongImageSizeIsDataLossNamingTheFile) {
   const std::string path = FirstTrainImage(dir);
   ASSERT_TRUE(WriteFileAtomically(path, Jpeg(cv::Mat(32, 64, CV_8UC3, cv::Scalar(1, 2, 3)))).ok());
   absl::Status s = LoadTinyImageNet(dir, 1).status();
-  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
-  EXPECT_NE(s.message().find(path), std::string::npos) << s;
-  EXPECT_NE(s.message().find("64x64x3"), std::string::npos) << s;
+  EXPECT_THAT(s,
+              StatusIs(absl::StatusCode::kDataLoss, AllOf(HasSubstr(path), HasSubstr("64x64x3"))));
 }
 
 TEST(TinyImageNetTest, UnknownWnidInAnnotationsIsDataLoss) {
@@ -112,31 +114,29 @@ TEST(TinyImageNetTest, UnknownWnidInAnnotationsIsDataLoss) {
   const std::string path = JoinPath(dir, "val/val_annotations.txt");
   ASSERT_TRUE(WriteFileAtomically(path, "val_0.JPEG\tn99999999\t0\t0\t63\t63\n").ok());
   absl::Status s = LoadTinyImageNet(dir, 1).status();
-  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
-  EXPECT_NE(s.message().find(path), std::string::npos) << s;
-  EXPECT_NE(s.message().find("n99999999"), std::string::npos) << s;
+  EXPECT_THAT(
+      s, StatusIs(absl::StatusCode::kDataLoss, AllOf(HasSubstr(path), HasSubstr("n99999999"))));
 }
 
 TEST(TinyImageNetTest, TextFilesParseAndRejectPathsOutsideVal) {
   auto wnids = ParseTinyImageNetWnids("n02\n\n n01 \n", "wnids.txt");
-  ASSERT_TRUE(wnids.ok()) << wnids.status();
+  ASSERT_THAT(wnids, IsOk());
   EXPECT_EQ(*wnids, (std::vector<std::string>{"n01", "n02"}));
   EXPECT_EQ(TinyImageNetClassNames("n02\tdog, hound\nn09\tcat\n", *wnids),
             (std::vector<std::string>{"n01", "dog, hound"}));
   auto files = ParseTinyImageNetAnnotations("b.JPEG\tn02\t0 0 1 1\na.JPEG n01\n",
                                             "val_annotations.txt", *wnids);
-  ASSERT_TRUE(files.ok()) << files.status();
+  ASSERT_THAT(files, IsOk());
   EXPECT_EQ(*files, (std::vector<std::pair<std::string, int64_t>>{{"a.JPEG", 0}, {"b.JPEG", 1}}));
   for (const char* bad : {"..\tn01\n", "../x.JPEG\tn01\n", "/etc/passwd\tn01\n", ".\tn01\n"}) {
     auto r = ParseTinyImageNetAnnotations(bad, "val_annotations.txt", *wnids);
-    ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_NE(r.status().message().find("'val_annotations.txt' line 1"), std::string::npos)
-        << r.status();
+    EXPECT_THAT(r, StatusIs(absl::StatusCode::kDataLoss, HasSubstr("'val_annotations.txt' line 1")))
+        << bad;
   }
   EXPECT_FALSE(ParseTinyImageNetWnids("n01\n..\n", "wnids.txt").ok());
   EXPECT_FALSE(ParseTinyImageNetWnids("n01\nn01\n", "wnids.txt").ok());
-  EXPECT_EQ(ParseTinyImageNetWnids("\n \n", "wnids.txt").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(ParseTinyImageNetWnids("\n \n", "wnids.txt"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(TinyImageNetTest, MissingFilesAndDirectoriesAreNotFoundNamingThem) {
@@ -146,18 +146,17 @@ TEST(TinyImageNetTest, MissingFilesAndDirectoriesAreNotFoundNamingThem) {
                                   "n01000000\nn01000037\nn01000074\nn01000111\n")
                   .ok());
   absl::Status s = LoadTinyImageNet(dir, 1).status();
-  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-  EXPECT_NE(s.message().find(JoinPath(dir, "train/n01000111/images")), std::string::npos) << s;
+  EXPECT_THAT(
+      s, StatusIs(absl::StatusCode::kNotFound, HasSubstr(JoinPath(dir, "train/n01000111/images"))));
 
   std::string no_wnids = WriteTree("no_wnids");
   ASSERT_EQ(std::remove(JoinPath(no_wnids, "wnids.txt").c_str()), 0);
   s = LoadTinyImageNet(no_wnids, 1).status();
-  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-  EXPECT_NE(s.message().find(JoinPath(no_wnids, "wnids.txt")), std::string::npos) << s;
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kNotFound, HasSubstr(JoinPath(no_wnids, "wnids.txt"))));
 
   s = LoadTinyImageNet("/nonexistent/tiny-imagenet-200", 1).status();
-  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-  EXPECT_NE(s.message().find("/nonexistent/tiny-imagenet-200"), std::string::npos) << s;
+  EXPECT_THAT(s,
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("/nonexistent/tiny-imagenet-200")));
 }
 
 TEST(TinyImageNetTest, MissingValImageIsNotFoundNamingIt) {
@@ -165,8 +164,7 @@ TEST(TinyImageNetTest, MissingValImageIsNotFoundNamingIt) {
   const std::string path = JoinPath(dir, "val/images/val_1.JPEG");
   ASSERT_EQ(std::remove(path.c_str()), 0);
   absl::Status s = LoadTinyImageNet(dir, 1).status();
-  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-  EXPECT_NE(s.message().find(path), std::string::npos) << s;
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kNotFound, HasSubstr(path)));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Writes the binary seed inputs of the fuzz targets (IDX, CIFAR, Tiny ImageNet text and images,
-// checkpoints and weights files) into --out_dir/<target>/. The checked-in fuzz/corpus/ was made
+// checkpoints and weights files, structured-mode seeds of the checkpoint fuzzer) into
+// --out_dir/<target>/. The checked-in fuzz/corpus/ was made
 // with
 //   bazel run //fuzz:make_fuzz_seeds -- --out_dir=$PWD/fuzz/corpus
 // The text seeds (configs, records) are copies of checked-in test files; see fuzz/BUILD.
@@ -15,17 +16,16 @@
 #include <torch/optim/sgd.h>
 #include <torch/utils.h>
 
-#include <google/protobuf/text_format.h>
-
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "benchmarks/run_record.pb.h"
+#include "benchmarks/experiment/run_record.pb.h"
 #include "datasets/gzip_util.h"
-#include "lasnn/checkpoint.h"
+#include "lasnn/training/checkpoint.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
+#include "util/text_proto.h"
 
 ABSL_FLAG(std::string, out_dir, "", "directory to write the seeds into (created if missing)");
 ABSL_FLAG(std::string, records_dir, "reports/testdata/records",
@@ -140,13 +140,33 @@ absl::Status WriteCheckpoints(const std::string& out) {
   state.step = 10;
   state.best_holdout_accuracy = 0.5;
   state.best_epoch = 1;
-  state.history = {"epoch 0 loss 1.0", "epoch 1 loss 0.5"};
+  for (double loss : {1.0, 0.5}) {
+    EpochMetrics& m = state.history.emplace_back();
+    m.set_epoch(static_cast<int64_t>(state.history.size()));
+    m.set_step(5 * m.epoch());
+    m.set_loss(loss);
+  }
   state.rng_state = torch::ones({4}, torch::kByte);
   LASNN_RETURN_IF_ERROR(SaveCheckpoint(JoinPath(dir, "checkpoint.pt"), state, *model, optimizer,
                                        nullptr, SnapshotState(*model)));
   LASNN_RETURN_IF_ERROR(SaveCheckpoint(JoinPath(dir, "checkpoint-no-best.pt"), state, *model,
                                        optimizer, nullptr, {}));
-  return SaveWeights(JoinPath(dir, "weights.pt"), *model);
+  LASNN_RETURN_IF_ERROR(SaveWeights(JoinPath(dir, "weights.pt"), *model));
+  // A header claiming a 2^40-byte tensor in a 16-byte buffer (raw mode: first byte 0 mod 8).
+  std::string json =
+      R"({"weight": {"dtype": "F32", "shape": [274877906944], "data_offsets": [0, 1099511627776]}})";
+  json.append((8 - json.size() % 8) % 8, ' ');
+  std::string terabyte(8, '\0');
+  for (int i = 0; i < 8; ++i) terabyte[i] = static_cast<char>((json.size() >> (8 * i)) & 0xff);
+  LASNN_RETURN_IF_ERROR(Write(dir, "terabyte-tensor", terabyte + json + std::string(16, '\0')));
+  // Seeds of the structured modes: the first byte picks the mode, the rest the choices.
+  for (uint32_t seed = 0; seed < 3; ++seed) {
+    LASNN_RETURN_IF_ERROR(
+        Write(dir, absl::StrCat("hostile-header-", seed), "\x01" + Pattern(96, seed)));
+    LASNN_RETURN_IF_ERROR(
+        Write(dir, absl::StrCat("well-formed-", seed), "\x02" + Pattern(96, seed + 10)));
+  }
+  return absl::OkStatus();
 }
 
 // Binary copies of the report tests' text-format records (one per method family).
@@ -158,11 +178,7 @@ absl::Status WriteRecords(const std::string& out) {
   for (const char* name : {"conversion_max_seed1", "conversion_robust_per_channel_seed1",
                            "direct_small_T2_seed1", "lasnn_joint_small_T4_seed1"}) {
     const std::string path = JoinPath(dir, absl::StrCat(name, ".textproto"));
-    LASNN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
-    RunRecord record;
-    if (!google::protobuf::TextFormat::ParseFromString(text, &record)) {
-      return absl::DataLossError(absl::StrCat("'", path, "' is not a text-format RunRecord"));
-    }
+    LASNN_ASSIGN_OR_RETURN(const RunRecord record, ParseTextProtoFile<RunRecord>(path));
     LASNN_RETURN_IF_ERROR(
         Write(JoinPath(out, "record_fuzzer"), absl::StrCat(name, ".pb"), record.SerializeAsString()));
   }

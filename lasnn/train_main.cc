@@ -1,10 +1,17 @@
 // Trains one model on a dataset: an ANN teacher, or an SNN student by LaSNN distillation or a
-// training baseline (lasnn/trainer.h), then evaluates it on the test set at every t <= T_max.
+// training baseline (lasnn/training/trainer.h), then evaluates it on the test set at every
+// t <= T_max.
 //
 //   bazel run //lasnn:train -- --model=fmnist_vgg --epochs=15 --run_dir=/tmp/teacher
-//   bazel run //lasnn:train -- --model=fmnist_student_small --snn --timesteps=4 \
-//       --method=lasnn --teacher_model=fmnist_vgg --teacher_weights=/tmp/teacher/best_weights.pt \
+//   bazel run //lasnn:train -- --model=fmnist_student_small --snn --timesteps=4
+//       --method=lasnn --teacher_model=fmnist_vgg --teacher_weights=/tmp/teacher/best_weights.pt
 //       --run_dir=/tmp/student
+//
+// Why it exists beside `lasnn run` (tools/): an experiment config runs through the harness
+// (benchmarks/harness, a higher layer than //lasnn) and ends in a run record for the reports;
+// this binary trains a single model into a run directory, with resumable checkpoints, a
+// TorchScript export and data-parallel training over c10d, and shares the experiment's training
+// bounds (lasnn/training/train_config_validation.h).
 //
 // The resolved config is written to <run_dir>/config.textproto, the test accuracy curve to
 // <run_dir>/test_accuracy.csv, the metrics log to <run_dir>/metrics.csv, the best weights to
@@ -26,22 +33,26 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "datasets/load_dataset.h"
-#include "lasnn/checkpoint.h"
-#include "lasnn/data_parallel.h"
-#include "lasnn/data_split.h"
-#include "lasnn/evaluate.h"
-#include "lasnn/export.h"
-#include "lasnn/model_spec.h"
-#include "lasnn/presets.h"
-#include "lasnn/trainer.h"
+#include "lasnn/interop/export.h"
+#include "lasnn/models/model_spec.h"
+#include "lasnn/models/presets.h"
+#include "lasnn/parallel/data_parallel.h"
+#include "lasnn/training/checkpoint.h"
+#include "lasnn/training/data_split.h"
+#include "lasnn/training/evaluate.h"
+#include "lasnn/training/train_config_validation.h"
+#include "lasnn/training/trainer.h"
 #include "util/file_util.h"
 #include "util/sha256.h"
 #include "util/status_macros.h"
+#include "util/text_proto.h"
 #include "util/torch_status.h"
 
-ABSL_FLAG(std::string, config, "",
-          "TrainRunConfig text-format file (lasnn/train_run.proto); flags below override it");
-ABSL_FLAG(std::string, model, "", "model preset name (lasnn/presets.h) or ModelSpec .textproto");
+ABSL_FLAG(
+    std::string, config, "",
+    "TrainRunConfig text-format file (lasnn/training/train_run.proto); flags below override it");
+ABSL_FLAG(std::string, model, "",
+          "model preset name (lasnn/models/presets.h) or ModelSpec .textproto");
 ABSL_FLAG(bool, snn, false, "train the SNN twin of --model (else the ANN)");
 ABSL_FLAG(std::string, method, "",
           "direct | logit_kd | feature_kd | lasnn (default: the config's, else lasnn for an SNN "
@@ -111,18 +122,15 @@ absl::Status Run() {
   LASNN_ASSIGN_OR_RETURN(const c10::Device device, ParseDevice(absl::GetFlag(FLAGS_device)));
   TrainRunConfig config;
   if (!absl::GetFlag(FLAGS_config).empty()) {
-    const std::string path = absl::GetFlag(FLAGS_config);
-    LASNN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
-    google::protobuf::TextFormat::Parser parser;
-    if (!parser.ParseFromString(text, &config)) {
-      return absl::InvalidArgumentError(absl::StrCat("'", path, "' is not a valid TrainRunConfig"));
-    }
+    LASNN_ASSIGN_OR_RETURN(config, ParseTextProtoFile<TrainRunConfig>(absl::GetFlag(FLAGS_config)));
   }
   TrainConfig* t = config.mutable_train();
   if (!absl::GetFlag(FLAGS_model).empty()) {
     LASNN_ASSIGN_OR_RETURN(*config.mutable_model(), ResolveModel(absl::GetFlag(FLAGS_model)));
   }
-  if (!config.has_model()) return absl::InvalidArgumentError("--model (or config `model`) is required");
+  if (!config.has_model()) {
+    return absl::InvalidArgumentError("--model (or config `model`) is required");
+  }
   if (absl::GetFlag(FLAGS_snn)) config.set_snn(true);
   if (!absl::GetFlag(FLAGS_teacher_model).empty()) {
     LASNN_ASSIGN_OR_RETURN(*config.mutable_teacher(),
@@ -163,8 +171,9 @@ absl::Status Run() {
   const std::string run_dir = absl::GetFlag(FLAGS_run_dir);
   if (run_dir.empty()) return absl::InvalidArgumentError("--run_dir is required");
 
+  // The bounds every training front door shares (lasnn/training/train_config_validation.h).
+  LASNN_RETURN_IF_ERROR(ValidateTrainRunConfig(config));
   at::set_num_threads(t->threads());
-  LASNN_RETURN_IF_ERROR(ValidateModelSpec(config.model()));
   std::optional<Teacher> teacher;
   if (config.has_teacher() && t->distill().method() != DistillConfig::DIRECT) {
     const std::string weights = absl::GetFlag(FLAGS_teacher_weights);
@@ -175,7 +184,6 @@ absl::Status Run() {
     config.set_teacher_checksum(checksum);
     teacher = Teacher{tm, checksum};
   }
-  LASNN_RETURN_IF_ERROR(ValidateTrainRunConfig(config));
 
   LASNN_ASSIGN_OR_RETURN(datasets::DatasetSplits splits, datasets::LoadDataset(*data));
   LASNN_ASSIGN_OR_RETURN(TrainHoldout parts,
@@ -187,10 +195,9 @@ absl::Status Run() {
   LASNN_RETURN_IF_ERROR(MakeDirectories(run_dir));
   std::string config_text;
   google::protobuf::TextFormat::PrintToString(config, &config_text);
-  LASNN_RETURN_IF_ERROR(
-      WriteFileAtomically(JoinPath(run_dir, "config.textproto"), config_text));
-  std::cerr << "model " << config.model().name() << " (" << (config.snn() ? "SNN" : "ANN")
-            << ", " << CountParameters(*model) << " parameters); train " << parts.train.images.size(0)
+  LASNN_RETURN_IF_ERROR(WriteFileAtomically(JoinPath(run_dir, "config.textproto"), config_text));
+  std::cerr << "model " << config.model().name() << " (" << (config.snn() ? "SNN" : "ANN") << ", "
+            << CountParameters(*model) << " parameters); train " << parts.train.images.size(0)
             << ", held-out " << parts.holdout.images.size(0) << ", test "
             << splits.test.images.size(0) << "; method "
             << DistillConfig::Method_Name(t->distill().method()) << "\n";
@@ -233,7 +240,7 @@ absl::Status Run() {
   LASNN_RETURN_IF_ERROR(
       ExportTorchScript(model, eo.timesteps, JoinPath(run_dir, "model.torchscript.pt")));
   double mean_ips = 0;
-  for (const EpochMetrics& m : outcome.epochs) mean_ips += m.images_per_second;
+  for (const EpochMetrics& m : outcome.epochs) mean_ips += m.images_per_second();
   mean_ips /= std::max<size_t>(1, outcome.epochs.size());
   std::printf("best epoch %lld (held-out %.2f%%); test accuracy %.2f%%", 
               static_cast<long long>(outcome.best_epoch), 100 * outcome.best_holdout_accuracy,
@@ -254,8 +261,22 @@ absl::Status Run() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "Trains an ANN teacher or an SNN student (LaSNN distillation or a baseline) and evaluates "
-      "it on the test set. See lasnn/train_main.cc for examples.");
+      "Trains one model, an ANN teacher or an SNN student (LaSNN distillation or a baseline), "
+      "and evaluates it on the test set at every t <= T.\n\n"
+      "Why this beside `lasnn run`: `lasnn run --config=<experiment>.textproto` runs an "
+      "experiment (teacher, student, method, evaluation, costs) and writes a run record for the "
+      "reports; use it for results. This binary sits below the experiment layer and trains a "
+      "single model into a run directory: resumable checkpoints (--resume), metrics.csv, "
+      "best_weights.pt and a TorchScript export, data-parallel over c10d process groups "
+      "(--world_size, --rank, --rendezvous). Use it to train or fine-tune one model, or to "
+      "train across processes. Both validate the training config with the same bounds "
+      "(lasnn/training/train_config_validation.h).\n\n"
+      "  train --model=fmnist_vgg --epochs=15 --run_dir=/tmp/teacher\n"
+      "  train --model=fmnist_student_small --snn --timesteps=4 --method=lasnn "
+      "--teacher_model=fmnist_vgg --teacher_weights=/tmp/teacher/best_weights.pt "
+      "--run_dir=/tmp/student\n\n"
+      "--config takes a TrainRunConfig text file (lasnn/training/train_run.proto); the flags "
+      "override its fields.");
   absl::ParseCommandLine(argc, argv);
   absl::Status status = lasnn::Run();
   if (!status.ok()) {

@@ -1,4 +1,4 @@
-// Writes report.md and report.html (self-contained) from a directory of run records:
+// Writes report.md, report.csv and report.html (self-contained) from a directory of run records:
 //   bazel run //reports:make_report -- --runs=$PWD/results/fmnist/runs --out=/tmp/report
 //       [--title="Fashion-MNIST"] [--reproduce_command="bazel run //benchmarks:reproduce_fmnist"]
 // Prints the two paths; on an error (no records, a corrupt record, an unwritable --out) prints it
@@ -14,7 +14,7 @@
 #include "util/file_util.h"
 
 ABSL_FLAG(std::string, runs, "", "directory of run records (<config_hash>.pb)");
-ABSL_FLAG(std::string, out, "", "output directory for report.md and report.html");
+ABSL_FLAG(std::string, out, "", "output directory for report.md, report.csv and report.html");
 ABSL_FLAG(std::string, title, "LaSNN-Bench report", "report title");
 ABSL_FLAG(std::string, reproduce_command, "",
           "the command that reproduces the records (default: the records' own, if they share "
@@ -35,8 +35,8 @@ absl::Status Run() {
   options.note = absl::GetFlag(FLAGS_note);
   const absl::Status status = WriteReports(runs, out, options);
   if (!status.ok()) return status;
-  std::printf("%s\n%s\n", JoinPath(out, "report.md").c_str(),
-              JoinPath(out, "report.html").c_str());
+  std::printf("%s\n%s\n%s\n", JoinPath(out, "report.md").c_str(),
+              JoinPath(out, "report.csv").c_str(), JoinPath(out, "report.html").c_str());
   return absl::OkStatus();
 }
 
@@ -45,7 +45,7 @@ absl::Status Run() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "Run records -> report.md and report.html.\n"
+      "Run records -> report.md, report.csv and report.html.\n"
       "  make_report --runs=DIR --out=DIR [--title=...] [--reproduce_command=...] [--note=...]");
   absl::ParseCommandLine(argc, argv);
   const absl::Status status = lasnn::Run();

@@ -1,4 +1,4 @@
-// Comparison reports made from run records only (benchmarks/run_record.proto): Markdown and a
+// Comparison reports made from run records only (benchmarks/experiment/run_record.proto): Markdown and a
 // self-contained HTML5 page (inline CSS and inline SVG charts; no scripts, no external resources).
 // No LibTorch dependency.
 //
@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "benchmarks/experiment.pb.h"
-#include "benchmarks/run_record.pb.h"
+#include "benchmarks/experiment/experiment.pb.h"
+#include "benchmarks/experiment/run_record.pb.h"
 
 namespace lasnn {
 
@@ -39,9 +39,15 @@ std::string MethodDisplayName(Method method);
 std::string MarkdownReport(const std::vector<RunRecord>& records, const ReportOptions& options);
 std::string HtmlReport(const std::vector<RunRecord>& records, const ReportOptions& options);
 
-// Reads the records in `runs_dir` (reports/record_io.h) and writes <out_dir>/report.md and
-// <out_dir>/report.html atomically, creating out_dir. NotFound when runs_dir is missing or holds
-// no records; DataLoss naming a corrupt record; errors writing name the path.
+// The comparison table of every dataset as CSV, one row per trained group and conversion row, with
+// each accuracy's 95% interval and its basis (seeds, images, or unavailable for records without
+// per-image outcomes); reports/summary_csv.h.
+std::string SummaryCsv(const std::vector<RunRecord>& records);
+
+// Reads the records in `runs_dir` (benchmarks/experiment/record_io.h) and writes
+// <out_dir>/report.md, <out_dir>/report.csv (SummaryCsv) and <out_dir>/report.html atomically,
+// creating out_dir. NotFound when runs_dir is missing or holds no records; DataLoss naming a
+// corrupt record; errors writing name the path.
 absl::Status WriteReports(const std::string& runs_dir, const std::string& out_dir,
                           const ReportOptions& options);
 

@@ -16,14 +16,18 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/text_format.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "reports/record_io.h"
+#include "benchmarks/experiment/record_io.h"
 #include "reports/report.h"
 #include "util/file_util.h"
+#include "util/status_matchers.h"
 #include "util/test_tmpdir.h"
 
 namespace lasnn {
 namespace {
+
+using ::testing::HasSubstr;
 
 constexpr char kRecordsDir[] = "reports/testdata/records";
 constexpr char kGoldenDir[] = "reports/testdata/golden";
@@ -42,7 +46,8 @@ std::vector<RunRecord> FixtureRecords() {
   for (const std::string& name : names) {
     const std::string path = JoinPath(kRecordsDir, name);
     auto text = ReadFileToString(path);
-    EXPECT_TRUE(text.ok()) << text.status();
+    EXPECT_THAT(text, IsOk());
+    if (!text.ok()) continue;
     RunRecord r;
     EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(*text, &r)) << path;
     records.push_back(r);
@@ -65,12 +70,12 @@ void CompareWithGolden(const std::string& got, const std::string& name) {
   if (const char* tree = std::getenv("LASNN_UPDATE_GOLDENS"); tree != nullptr && *tree != '\0') {
     const std::string path = JoinPath(tree, rel);
     const absl::Status s = WriteFileAtomically(path, got);
-    ASSERT_TRUE(s.ok()) << s;
+    ASSERT_THAT(s, IsOk());
     std::printf("rewrote %s\n", path.c_str());
     return;
   }
   auto want = ReadFileToString(rel);
-  ASSERT_TRUE(want.ok()) << want.status();
+  ASSERT_THAT(want, IsOk());
   if (got == *want) return;
   const std::vector<std::string> a = absl::StrSplit(got, '\n'), b = absl::StrSplit(*want, '\n');
   for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
@@ -297,32 +302,36 @@ TEST(ReportGoldenTest, HandlesSparseRecords) {
 TEST(ReportGoldenTest, WriteReportsFromRecordFiles) {
   const std::string runs = TestTmpPath("runs"), out = TestTmpPath("out/report");
   const std::vector<RunRecord> records = FixtureRecords();
-  for (const RunRecord& r : records) ASSERT_TRUE(WriteRecord(runs, r).ok());
-  ASSERT_TRUE(WriteReports(runs, out, Options()).ok());
+  for (const RunRecord& r : records) ASSERT_THAT(WriteRecord(runs, r), IsOk());
+  ASSERT_THAT(WriteReports(runs, out, Options()), IsOk());
   auto md = ReadFileToString(JoinPath(out, "report.md"));
   auto html = ReadFileToString(JoinPath(out, "report.html"));
-  ASSERT_TRUE(md.ok() && html.ok());
+  ASSERT_THAT(md, IsOk());
+  ASSERT_THAT(html, IsOk());
   EXPECT_EQ(*md, MarkdownReport(records, Options()));
   EXPECT_EQ(*html, HtmlReport(records, Options()));
+  auto csv = ReadFileToString(JoinPath(out, "report.csv"));
+  ASSERT_THAT(csv, IsOk());
+  EXPECT_EQ(*csv, SummaryCsv(records));
+  EXPECT_THAT(*csv, HasSubstr("dataset,method,student,T,accuracy_pct,ci95_low_pct"));
+  EXPECT_THAT(*csv, HasSubstr("Fashion-MNIST,LaSNN (joint),"));
 }
 
 TEST(ReportGoldenTest, WriteReportsErrors) {
   const std::string out = TestTmpPath("out_errors");
   // A missing runs directory and one without records.
-  absl::Status s = WriteReports(TestTmpPath("missing_runs"), out, Options());
-  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  EXPECT_THAT(WriteReports(TestTmpPath("missing_runs"), out, Options()),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing_runs")));
   const std::string empty = TestTmpPath("empty_runs");
-  ASSERT_TRUE(MakeDirectories(empty).ok());
-  s = WriteReports(empty, out, Options());
-  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-  EXPECT_NE(s.message().find("no run records"), std::string::npos) << s;
+  ASSERT_THAT(MakeDirectories(empty), IsOk());
+  EXPECT_THAT(WriteReports(empty, out, Options()),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no run records")));
   // A corrupt record is named.
   const std::string runs = TestTmpPath("corrupt_runs");
-  ASSERT_TRUE(WriteRecord(runs, FixtureRecords().front()).ok());
-  ASSERT_TRUE(WriteFileAtomically(JoinPath(runs, "broken.pb"), "\xff\xff\xff").ok());
-  s = WriteReports(runs, out, Options());
-  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
-  EXPECT_NE(s.message().find("broken.pb"), std::string::npos) << s;
+  ASSERT_THAT(WriteRecord(runs, FixtureRecords().front()), IsOk());
+  ASSERT_THAT(WriteFileAtomically(JoinPath(runs, "broken.pb"), "\xff\xff\xff"), IsOk());
+  EXPECT_THAT(WriteReports(runs, out, Options()),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("broken.pb")));
   EXPECT_FALSE(PathExists(JoinPath(out, "report.md")));
 }
 

@@ -23,9 +23,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "benchmarks/experiment_config.h"
-#include "benchmarks/harness.h"
-#include "benchmarks/slurm.h"
+#include "benchmarks/experiment/experiment_config.h"
+#include "benchmarks/harness/harness.h"
+#include "benchmarks/harness/slurm.h"
 #include "datasets/dataset_info.h"
 #include "datasets/inspect.h"
 #include "reports/report.h"
@@ -40,7 +40,7 @@ ABSL_FLAG(std::string, shard, "0/1", "sweep: run only shard i of n (i/n, 0-based
 ABSL_FLAG(bool, list, false, "sweep: print the experiments (hash, name, record state) and exit");
 ABSL_FLAG(bool, force, false, "run: run again even if a finished record exists");
 ABSL_FLAG(std::string, out, "",
-          "report: output directory (report.md, report.html); slurm: the script file");
+          "report: output directory (report.md, report.csv, report.html); slurm: the script file");
 ABSL_FLAG(std::string, title, "LaSNN-Bench report", "report: title");
 ABSL_FLAG(std::string, dataset, "fashion_mnist", "inspect-data: dataset name");
 ABSL_FLAG(std::string, data_dir, "", "inspect-data: dataset directory (default: its default)");
@@ -64,8 +64,8 @@ Subcommands:
   sweep         Expands a suite (--suite=FILE, a SuiteConfig) into experiments and runs those
                 without a finished record, so an interrupted sweep resumes. --shard=i/n runs every
                 n-th experiment starting at i (deterministic); --list only lists them.
-  report        Writes <out>/report.md and <out>/report.html (self-contained, inline SVG) from the
-                records in --runs.
+  report        Writes <out>/report.md, <out>/report.csv (the summary table with 95% intervals)
+                and <out>/report.html (self-contained, inline SVG) from the records in --runs.
   inspect-data  Summarises a dataset (--dataset, --data_dir) and writes a contact sheet
                 (--out_png).
   slurm         Writes a Slurm job-array script (--out) running one shard of --suite per array
@@ -74,7 +74,7 @@ Subcommands:
                 list of what is missing or not OK otherwise.
   help          This text. `lasnn --helpfull` lists every flag.
 
-Configs: benchmarks/experiment.proto. Records: benchmarks/run_record.proto.)";
+Configs: benchmarks/experiment/experiment.proto. Records: benchmarks/experiment/run_record.proto.)";
 
 
 absl::Status RequireFlag(const std::string& value, const char* flag, const char* sub) {

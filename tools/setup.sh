@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the exact Debian packages listed in tools/packages.lock. Idempotent and quiet when
+# Installs the exact Debian packages listed in tools/build/packages.lock. Idempotent and quiet when
 # everything is already present. Fails, naming the package, when a pinned version is unavailable.
 #
 #   tools/setup.sh            required packages
@@ -8,7 +8,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-lock="${here}/packages.lock"
+lock="${here}/build/packages.lock"
 want_optional=0
 want_sanitizers=0
 for arg in "$@"; do
@@ -56,7 +56,7 @@ for spec in "${missing[@]}"; do
   version="${spec#*=}"
   if ! apt-cache madison "${name}" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}' \
       | grep -qxF "${version}"; then
-    echo "setup.sh: ERROR: package '${name}' version '${version}' (tools/packages.lock) is not" \
+    echo "setup.sh: ERROR: package '${name}' version '${version}' (tools/build/packages.lock) is not" \
          "available from the configured Debian archives" >&2
     exit 1
   fi

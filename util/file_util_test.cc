@@ -9,11 +9,15 @@
 #include <filesystem>
 #include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "util/status_matchers.h"
 #include "util/test_tmpdir.h"
 
 namespace lasnn {
 namespace {
+
+using ::testing::HasSubstr;
 
 std::string TempDir() {
   return TestTmpPath("");
@@ -23,7 +27,7 @@ TEST(FileUtilTest, WriteThenReadRoundTrips) {
   std::string path = JoinPath(TempDir(), "roundtrip.txt");
   ASSERT_TRUE(WriteFileAtomically(path, "hello\n").ok());
   auto text = ReadFileToString(path);
-  ASSERT_TRUE(text.ok()) << text.status();
+  ASSERT_THAT(text, IsOk());
   EXPECT_EQ(*text, "hello\n");
   ASSERT_TRUE(WriteFileAtomically(path, "second").ok());
   EXPECT_EQ(*ReadFileToString(path), "second");
@@ -31,9 +35,7 @@ TEST(FileUtilTest, WriteThenReadRoundTrips) {
 
 TEST(FileUtilTest, MissingFileIsNotFoundAndNamesPath) {
   auto text = ReadFileToString("/nonexistent/dir/file.bin");
-  ASSERT_FALSE(text.ok());
-  EXPECT_EQ(text.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(text.status().message().find("/nonexistent/dir/file.bin"), std::string::npos);
+  EXPECT_THAT(text, StatusIs(absl::StatusCode::kNotFound, HasSubstr("/nonexistent/dir/file.bin")));
 }
 
 TEST(FileUtilTest, FullDeviceIsResourceExhaustedNamingThePath) {
@@ -42,17 +44,15 @@ TEST(FileUtilTest, FullDeviceIsResourceExhaustedNamingThePath) {
   ASSERT_GE(fd, 0);
   absl::Status s = WriteAllToFd(fd, std::string(1 << 16, 'x'), "/dev/full");
   ::close(fd);
-  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
-  EXPECT_NE(s.message().find("/dev/full"), std::string::npos) << s;
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("/dev/full")));
 }
 
 TEST(FileUtilTest, RefusesToReplaceANonRegularFile) {
   absl::Status s = WriteFileAtomically("/dev/full", "x");
-  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
-  EXPECT_NE(s.message().find("/dev/full"), std::string::npos) << s;
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("/dev/full")));
   std::string dir = JoinPath(TempDir(), "a_directory");
   ASSERT_TRUE(MakeDirectories(dir).ok());
-  EXPECT_EQ(WriteFileAtomically(dir, "x").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(WriteFileAtomically(dir, "x"), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST(FileUtilTest, UnwritableDirectoryLeavesExistingFileIntact) {
@@ -64,8 +64,7 @@ TEST(FileUtilTest, UnwritableDirectoryLeavesExistingFileIntact) {
   absl::Status s = WriteFileAtomically(path, "replacement");
   ::chmod(dir.c_str(), 0755);
   if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
-  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
-  EXPECT_NE(s.message().find(path), std::string::npos);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr(path)));
   EXPECT_EQ(*ReadFileToString(path), "original");
 }
 
@@ -89,7 +88,7 @@ TEST(FileUtilTest, CrashMidWriteLeavesThePreviousFileIntact) {
       },
       ::testing::KilledBySignal(SIGKILL), "");
   auto now = ReadFileToString(path);
-  ASSERT_TRUE(now.ok()) << now.status();
+  ASSERT_THAT(now, IsOk());
   EXPECT_EQ(*now, contents);  // from the first (complete) write in the child
   int temporaries = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -97,7 +96,7 @@ TEST(FileUtilTest, CrashMidWriteLeavesThePreviousFileIntact) {
     if (name.rfind("record.pb.tmp.", 0) == 0) {
       ++temporaries;
       auto half = ReadFileToString(entry.path().string());
-      ASSERT_TRUE(half.ok());
+      ASSERT_THAT(half, IsOk());
       EXPECT_EQ(half->size(), contents.size() / 2);
     }
   }
@@ -106,7 +105,7 @@ TEST(FileUtilTest, CrashMidWriteLeavesThePreviousFileIntact) {
 
 TEST(FileUtilTest, MissingDirectoryIsNotFound) {
   absl::Status s = WriteFileAtomically(JoinPath(TempDir(), "no/such/dir/x.txt"), "x");
-  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST(FileUtilTest, MakeDirectoriesCreatesParentsAndIsIdempotent) {
@@ -116,7 +115,7 @@ TEST(FileUtilTest, MakeDirectoriesCreatesParentsAndIsIdempotent) {
   EXPECT_TRUE(PathExists(dir));
   std::string file = JoinPath(TempDir(), "plain_file");
   ASSERT_TRUE(WriteFileAtomically(file, "x").ok());
-  EXPECT_EQ(MakeDirectories(file).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(MakeDirectories(file), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST(FileUtilTest, JoinPath) {

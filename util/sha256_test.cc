@@ -1,6 +1,7 @@
 #include "util/sha256.h"
 
 #include "gtest/gtest.h"
+#include "util/status_matchers.h"
 
 namespace lasnn {
 namespace {
@@ -12,7 +13,7 @@ TEST(Sha256Test, KnownVectors) {
 }
 
 TEST(Sha256Test, MissingFileIsNotFound) {
-  EXPECT_EQ(Sha256File("/nonexistent/file").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(Sha256File("/nonexistent/file"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

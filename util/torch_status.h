@@ -17,11 +17,9 @@
 
 namespace lasnn {
 
-// The first line of a c10::Error's message (LibTorch appends a C++ backtrace after it).
-inline std::string TorchErrorMessage(const c10::Error& e) {
-  std::string msg = e.what_without_backtrace();
-  return msg;
-}
+// A c10::Error's whole message (all its lines) without the C++ backtrace that what() appends.
+// Callers that need one line take the first themselves.
+inline std::string TorchErrorMessage(const c10::Error& e) { return e.what_without_backtrace(); }
 
 // Runs `fn` (returning void, absl::Status, or absl::StatusOr<T>), converting c10::Error into
 // InvalidArgument (TORCH_CHECK failures are violated preconditions) and any other std::exception

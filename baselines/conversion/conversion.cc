@@ -17,7 +17,7 @@ namespace {
 using PKind = PlannedLayer::Kind;
 using FKind = FoldedLayer::Kind;
 
-constexpr double kBnEps = 1e-5;  // torch::nn::BatchNorm2d's default, used by lasnn/model.cc
+constexpr double kBnEps = 1e-5;  // torch::nn::BatchNorm2d's default, used by lasnn/models/model.cc
 
 // Threshold reshaped to broadcast over a [B, C, ...] current.
 at::Tensor Broadcastable(const at::Tensor& theta, const at::Tensor& current) {
@@ -220,7 +220,8 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
       // Layer by layer: simulate with the earlier thresholds fixed and record the largest input
       // current reaching activation k.
       for (int k = 0; k < ann.num_activations; ++k) {
-        double max_current = 0.0;
+        // The largest current, kept on the calibration images' device (no host read per step).
+        at::Tensor max_current = at::full({}, 1e-6, calibration.options().dtype(at::kFloat));
         for (int64_t start = 0; start < n; start += options.batch_size) {
           at::Tensor x0 = calibration.narrow(0, start, std::min(options.batch_size, n - start));
           std::vector<at::Tensor> u(k);
@@ -233,7 +234,7 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
                 continue;
               }
               if (a == k) {
-                max_current = std::max(max_current, x.max().item<double>());
+                max_current = at::maximum(max_current, x.max().to(at::kFloat));
                 break;
               }
               if (!u[a].defined()) {
@@ -244,7 +245,7 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
             }
           }
         }
-        snn.thresholds.push_back(at::scalar_tensor(std::max(max_current, 1e-6), at::kFloat));
+        snn.thresholds.push_back(max_current);
       }
       return;
     }
@@ -309,7 +310,7 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
       const at::Tensor& theta = snn.thresholds[a];
       if (!u[a].defined()) {
         u[a] = at::zeros_like(x) + Broadcastable(theta, x) * snn.init_membrane;
-        counts[a] = at::zeros({}, at::kDouble);
+        counts[a] = at::zeros({}, x.options().dtype(at::kDouble));
         out.neuron_steps[a] = static_cast<double>(x.numel()) * static_cast<double>(timesteps);
       }
       x = IfStep(u[a], x, theta, snn.reset_by_subtraction);
@@ -331,7 +332,7 @@ SimulationResult Simulate(const ConvertedSnn& snn, const at::Tensor& images,
   TORCH_CHECK(timesteps >= 1 && batch_size >= 1, "Simulate: timesteps and batch_size must be >= 1");
   const int64_t n = images.size(0);
   const int num_act = snn.ann.num_activations;
-  at::Tensor correct = at::zeros({timesteps}, at::kLong);
+  at::Tensor correct = at::zeros({timesteps}, images.options().dtype(at::kLong));
   std::vector<double> spikes(num_act, 0.0), neurons(num_act, 0.0);
   for (int64_t start = 0; start < n; start += batch_size) {
     const int64_t b = std::min(batch_size, n - start);
@@ -344,8 +345,9 @@ SimulationResult Simulate(const ConvertedSnn& snn, const at::Tensor& images,
   }
   SimulationResult r;
   r.num_samples = n;
+  const at::Tensor correct_host = correct.cpu();  // the one host read of the simulation
   for (int64_t t = 0; t < timesteps; ++t) {
-    r.accuracy_at_t.push_back(static_cast<double>(correct[t].item<int64_t>()) /
+    r.accuracy_at_t.push_back(static_cast<double>(correct_host[t].item<int64_t>()) /
                               static_cast<double>(std::max<int64_t>(1, n)));
   }
   for (int k = 0; k < num_act; ++k) {

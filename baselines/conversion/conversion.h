@@ -5,7 +5,7 @@
 //   - RobustNorm (Rueckauer et al., Front. Neurosci. 2017): the p-th percentile (default 99.9)
 //     instead of the maximum, per layer or per channel;
 //   - QCFS (Bu et al., ICLR 2022): an ANN trained with the quantisation-clip-floor-shift
-//     activation (lasnn/model.h QcfsActivation) converts with threshold lambda per layer and an
+//     activation (lasnn/models/model.h QcfsActivation) converts with threshold lambda per layer and an
 //     initial membrane of lambda / 2;
 //   - Spike-Norm threshold balancing (Sengupta et al., Front. Neurosci. 2019): layer by layer, the
 //     threshold is the maximum input current the layer's neurons receive while the SNN (earlier
@@ -31,7 +31,7 @@
 
 #include "absl/status/statusor.h"
 #include "datasets/dataset.h"
-#include "lasnn/model.h"
+#include "lasnn/models/model.h"
 
 namespace lasnn::conversion {
 
@@ -110,6 +110,8 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
 // Simulates the SNN step by step for T steps on `images` (normalised float [N, C, H, W]) with the
 // image as the input current at every step (direct encoding); state per layer is kept for one
 // batch at a time, so memory does not grow with T.
+// Runs on the device of `images` (`labels` and the SNN's tensors must be on it too); the only
+// host reads are the per-batch spike counts and the final accuracy counts.
 SimulationResult Simulate(const ConvertedSnn& snn, const at::Tensor& images,
                           const at::Tensor& labels, int64_t timesteps, int64_t batch_size);
 

@@ -7,13 +7,17 @@
 #include <map>
 #include <vector>
 
-#include "baselines/conversion/conversion.h"
 #include "absl/strings/str_cat.h"
+#include "baselines/conversion/conversion.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lasnn/model_spec.h"
+#include "lasnn/models/model_spec.h"
+#include "util/status_matchers.h"
 
 namespace lasnn::conversion {
 namespace {
+
+using ::testing::HasSubstr;
 
 #include "baselines/conversion/testdata/conversion_goldens.inc"
 
@@ -47,9 +51,9 @@ Model GoldenNet(const std::string& activation = "", double qcfs_lambda = 0) {
     layers { flatten {} }
     layers { linear { out_features: 3 } }
   )pb"));
-  EXPECT_TRUE(spec.ok()) << spec.status();
+  EXPECT_THAT(spec, IsOk());
   auto model = BuildModel(*spec, Mode::kAnn);
-  EXPECT_TRUE(model.ok()) << model.status();
+  EXPECT_THAT(model, IsOk());
   Model m = *model;
   m->to(at::kDouble);
   m->eval();
@@ -88,7 +92,7 @@ class ConversionGoldenTest : public ::testing::Test {
 
 TEST_F(ConversionGoldenTest, FoldingMatchesPyTorch) {
   auto folded = FoldBatchNorm(model_);
-  ASSERT_TRUE(folded.ok()) << folded.status();
+  ASSERT_THAT(folded, IsOk());
   ExpectClose(folded->layers[0].weight, kFoldedWeight, 1e-12);
   ExpectClose(folded->layers[0].bias, kFoldedBias, 1e-12);
   ExpectClose(FoldedForward(*folded, x_), kFoldedLogits, 1e-12);
@@ -96,31 +100,31 @@ TEST_F(ConversionGoldenTest, FoldingMatchesPyTorch) {
 
 TEST_F(ConversionGoldenTest, NormalisationMatchesPyTorch) {
   auto folded = FoldBatchNorm(model_);
-  ASSERT_TRUE(folded.ok());
+  ASSERT_THAT(folded, IsOk());
   ConversionOptions o;
   o.normalisation = Normalisation::kMax;
   auto snn = Convert(*folded, x_, o);
-  ASSERT_TRUE(snn.ok()) << snn.status();
+  ASSERT_THAT(snn, IsOk());
   EXPECT_NEAR(snn->thresholds[0].item<double>(), kThetaMax, 1e-6);
   o.normalisation = Normalisation::kRobust;
   o.percentile = 99;
   snn = Convert(*folded, x_, o);
-  ASSERT_TRUE(snn.ok());
+  ASSERT_THAT(snn, IsOk());
   EXPECT_NEAR(snn->thresholds[0].item<double>(), kThetaP99, 1e-6);
   o.normalisation = Normalisation::kRobustPerChannel;
   o.percentile = 90;
   snn = Convert(*folded, x_, o);
-  ASSERT_TRUE(snn.ok());
+  ASSERT_THAT(snn, IsOk());
   ExpectClose(snn->thresholds[0], kThetaP90PerChannel, 1e-6);
 }
 
 TEST_F(ConversionGoldenTest, IfSimulationMatchesPyTorch) {
   auto folded = FoldBatchNorm(model_);
-  ASSERT_TRUE(folded.ok());
+  ASSERT_THAT(folded, IsOk());
   ConversionOptions o;
   o.normalisation = Normalisation::kMax;
   auto snn = Convert(*folded, x_, o);
-  ASSERT_TRUE(snn.ok());
+  ASSERT_THAT(snn, IsOk());
   snn->thresholds[0] = at::scalar_tensor(kThetaMax, at::kDouble);  // exact, as in the script
   BatchSimulation s = SimulateBatch(*snn, x_, 8);
   ASSERT_EQ(s.cumulative_logits.sizes(), (std::vector<int64_t>{8, 6, 3}));
@@ -133,7 +137,7 @@ TEST(ConversionGoldenQcfsTest, QcfsAnnAndSnnMatchPyTorch) {
   Model model = GoldenNet("activation { kind: QCFS qcfs_levels: 4 }", 1.3);  // lambda exact
   const at::Tensor x = Pattern({6, 1, 4, 4}, 0.3, 1.5);
   auto folded = FoldBatchNorm(model);
-  ASSERT_TRUE(folded.ok()) << folded.status();
+  ASSERT_THAT(folded, IsOk());
   ExpectClose(FoldedForward(*folded, x), kQcfsLogits, 1e-9);
   {
     torch::NoGradGuard no_grad;
@@ -143,7 +147,7 @@ TEST(ConversionGoldenQcfsTest, QcfsAnnAndSnnMatchPyTorch) {
   o.normalisation = Normalisation::kQcfs;
   o.init_membrane = 0.5;
   auto snn = Convert(*folded, at::Tensor(), o);
-  ASSERT_TRUE(snn.ok()) << snn.status();
+  ASSERT_THAT(snn, IsOk());
   ASSERT_EQ(snn->thresholds.size(), 1u);
   EXPECT_NEAR(snn->thresholds[0].item<double>(), 1.3, 1e-12);
   BatchSimulation s = SimulateBatch(*snn, x, 16);
@@ -152,13 +156,11 @@ TEST(ConversionGoldenQcfsTest, QcfsAnnAndSnnMatchPyTorch) {
 
 TEST(ConversionGoldenQcfsTest, QcfsConversionRefusesReluAnn) {
   auto folded = FoldBatchNorm(GoldenNet());
-  ASSERT_TRUE(folded.ok());
+  ASSERT_THAT(folded, IsOk());
   ConversionOptions o;
   o.normalisation = Normalisation::kQcfs;
   auto snn = Convert(*folded, at::Tensor(), o);
-  ASSERT_FALSE(snn.ok());
-  EXPECT_NE(std::string(snn.status().message()).find("layer1 is a ReLU"), std::string::npos)
-      << snn.status();
+  EXPECT_THAT(snn, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("layer1 is a ReLU")));
 }
 
 }  // namespace

@@ -6,19 +6,24 @@
 
 #include <cmath>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lasnn/model_spec.h"
+#include "lasnn/models/model_spec.h"
+#include "util/status_matchers.h"
 
 namespace lasnn::conversion {
 namespace {
 
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
 Model Build(const std::string& text) {
   at::set_num_threads(1);
   auto spec = ParseModelSpecText(text);
-  EXPECT_TRUE(spec.ok()) << spec.status();
+  EXPECT_THAT(spec, IsOk());
   torch::manual_seed(11);
   auto model = BuildModel(*spec, Mode::kAnn);
-  EXPECT_TRUE(model.ok()) << model.status();
+  EXPECT_THAT(model, IsOk());
   // Non-trivial batch-norm statistics and affine parameters.
   torch::NoGradGuard no_grad;
   for (auto& b : (*model)->named_buffers()) {
@@ -75,7 +80,7 @@ TEST(ConversionTest, IfRateConvergesToReluOverThreshold) {
 TEST(ConversionTest, FoldedAnnMatchesModelInEvalMode) {
   Model model = Build(kTinyVgg);
   auto folded = FoldBatchNorm(model);
-  ASSERT_TRUE(folded.ok()) << folded.status();
+  ASSERT_THAT(folded, IsOk());
   EXPECT_EQ(folded->num_activations, 3);
   at::Tensor x = at::randn({5, 1, 8, 8});
   at::Tensor want = model->forward(x).logits;
@@ -95,21 +100,19 @@ TEST(ConversionTest, MaxPoolingIsRejectedNamingTheLayer) {
     layers { linear { out_features: 2 } }
   )pb");
   auto folded = FoldBatchNorm(model);
-  ASSERT_FALSE(folded.ok());
-  EXPECT_EQ(folded.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(folded.status().message().find("layers[2]"), std::string::npos) << folded.status();
-  EXPECT_NE(folded.status().message().find("max pooling"), std::string::npos);
+  EXPECT_THAT(folded, StatusIs(absl::StatusCode::kInvalidArgument,
+                               AllOf(HasSubstr("layers[2]"), HasSubstr("max pooling"))));
 }
 
 TEST(ConversionTest, NormalisationThresholds) {
   Model model = Build(kTinyVgg);
   auto folded = FoldBatchNorm(model);
-  ASSERT_TRUE(folded.ok());
+  ASSERT_THAT(folded, IsOk());
   at::Tensor calib = at::randn({40, 1, 8, 8});
   ConversionOptions o;
   o.normalisation = Normalisation::kMax;
   auto max_snn = Convert(*folded, calib, o);
-  ASSERT_TRUE(max_snn.ok()) << max_snn.status();
+  ASSERT_THAT(max_snn, IsOk());
   // Layer 1's threshold is the largest ReLU output of the first conv.
   at::Tensor first = at::relu(at::conv2d(calib, folded->layers[0].weight, folded->layers[0].bias,
                                          1, 1));
@@ -117,7 +120,7 @@ TEST(ConversionTest, NormalisationThresholds) {
   o.normalisation = Normalisation::kRobust;
   o.percentile = 50;
   auto robust = Convert(*folded, calib, o);
-  ASSERT_TRUE(robust.ok());
+  ASSERT_THAT(robust, IsOk());
   // Nearest rank: the ceil(0.5 n)-th smallest value.
   at::Tensor sorted = std::get<0>(first.flatten().sort());
   EXPECT_FLOAT_EQ(robust->thresholds[0].item<float>(),
@@ -125,19 +128,19 @@ TEST(ConversionTest, NormalisationThresholds) {
   o.normalisation = Normalisation::kRobustPerChannel;
   o.percentile = 99.9;
   auto per_channel = Convert(*folded, calib, o);
-  ASSERT_TRUE(per_channel.ok());
+  ASSERT_THAT(per_channel, IsOk());
   EXPECT_EQ(per_channel->thresholds[0].numel(), 6);
   EXPECT_EQ(per_channel->thresholds[2].numel(), 12);
   EXPECT_LE(per_channel->thresholds[0].max().item<float>(),
             max_snn->thresholds[0].item<float>() + 1e-6);
   o.percentile = 0;
-  EXPECT_EQ(Convert(*folded, calib, o).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Convert(*folded, calib, o), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ConversionTest, ConvertedSnnApproachesTheAnnAsTGrows) {
   Model model = Build(kTinyVgg);
   auto folded = FoldBatchNorm(model);
-  ASSERT_TRUE(folded.ok());
+  ASSERT_THAT(folded, IsOk());
   at::Tensor x = at::randn({64, 1, 8, 8});
   at::Tensor ann_pred = FoldedForward(*folded, x).argmax(1);
   for (Normalisation n : {Normalisation::kMax, Normalisation::kRobustPerChannel,
@@ -146,7 +149,7 @@ TEST(ConversionTest, ConvertedSnnApproachesTheAnnAsTGrows) {
     o.normalisation = n;
     o.spike_norm_timesteps = 32;
     auto snn = Convert(*folded, x, o);
-    ASSERT_TRUE(snn.ok()) << snn.status();
+    ASSERT_THAT(snn, IsOk());
     // "Accuracy" against the ANN's own predictions: agreement with the ANN.
     SimulationResult r = Simulate(*snn, x, ann_pred, /*timesteps=*/256, /*batch_size=*/32);
     ASSERT_EQ(r.accuracy_at_t.size(), 256u);
@@ -164,11 +167,11 @@ TEST(ConversionTest, ConvertedSnnApproachesTheAnnAsTGrows) {
 TEST(ConversionTest, ResultDoesNotDependOnSimulationBatchSize) {
   Model model = Build(kTinyVgg);
   auto folded = FoldBatchNorm(model);
-  ASSERT_TRUE(folded.ok());
+  ASSERT_THAT(folded, IsOk());
   at::Tensor x = at::randn({20, 1, 8, 8});
   at::Tensor y = at::randint(0, 4, {20}, at::kLong);
   auto snn = Convert(*folded, x, ConversionOptions());
-  ASSERT_TRUE(snn.ok());
+  ASSERT_THAT(snn, IsOk());
   SimulationResult a = Simulate(*snn, x, y, 50, 20);
   SimulationResult b = Simulate(*snn, x, y, 50, 3);
   EXPECT_EQ(a.accuracy_at_t, b.accuracy_at_t);

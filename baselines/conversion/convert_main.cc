@@ -20,16 +20,16 @@
 #include "datasets/batcher.h"
 #include "datasets/load_dataset.h"
 #include "datasets/rng.h"
-#include "lasnn/checkpoint.h"
-#include "lasnn/model.h"
-#include "lasnn/model_spec.h"
-#include "lasnn/presets.h"
+#include "lasnn/training/checkpoint.h"
+#include "lasnn/models/model.h"
+#include "lasnn/models/model_spec.h"
+#include "lasnn/models/presets.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
 #include "util/torch_status.h"
 
 ABSL_FLAG(std::string, model, "fmnist_vgg",
-          "ANN preset name (lasnn/presets.h) or ModelSpec .textproto file");
+          "ANN preset name (lasnn/models/presets.h) or ModelSpec .textproto file");
 ABSL_FLAG(std::string, weights, "", "ANN weights (best_weights.pt of its //lasnn:train run)");
 ABSL_FLAG(std::string, method, "robust",
           "max | robust | robust_channel | spikenorm | qcfs (an ANN trained with QCFS "

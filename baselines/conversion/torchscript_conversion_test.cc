@@ -1,11 +1,11 @@
-// An ANN imported from TorchScript (lasnn/torchscript_import.h) converts like one trained here:
-// its batch norms fold, and the folded ANN reproduces the imported model's logits.
+// An ANN imported from TorchScript (lasnn/interop/torchscript_import.h) converts like one trained
+// here: its batch norms fold, and the folded ANN reproduces the imported model's logits.
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include "baselines/conversion/conversion.h"
 #include "gtest/gtest.h"
-#include "lasnn/torchscript_import.h"
+#include "lasnn/interop/torchscript_import.h"
 
 namespace lasnn::conversion {
 namespace {
@@ -13,7 +13,7 @@ namespace {
 TEST(TorchScriptConversionTest, ImportedTeacherFoldsExactly) {
   ImportOptions options;
   options.input_shape = {1, 28, 28};
-  auto imported = ImportTorchScript("lasnn/testdata/torchscript_teacher.pt", options);
+  auto imported = ImportTorchScript("lasnn/interop/testdata/torchscript_teacher.pt", options);
   ASSERT_TRUE(imported.ok()) << imported.status();
   Model& ann = imported->model;
   auto folded = FoldBatchNorm(ann);

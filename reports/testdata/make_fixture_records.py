@@ -42,7 +42,7 @@ TEACHER_MACS = 19094528
 HEADER = ("# TEST FIXTURE (hand-made, not a measurement): written by "
           "reports/testdata/make_fixture_records.py\n"
           "# for reports/report_golden_test.cc.\n"
-          "# proto-file: benchmarks/run_record.proto\n"
+          "# proto-file: benchmarks/experiment/run_record.proto\n"
           "# proto-message: lasnn.RunRecord\n")
 
 _counter = [0]

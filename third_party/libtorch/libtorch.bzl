@@ -4,7 +4,9 @@ Default: Debian's CPU LibTorch (libtorch-dev): headers in /usr/include, librarie
 library directory. With LIBTORCH_HOME=<dir> set in the environment of `bazel`, that LibTorch is
 used instead: a CUDA build unpacked from pytorch.org, or `<site-packages>/torch` of a pip package
 (both have include/ and lib/). Its CUDA libraries are linked when lib/ has libtorch_cuda.so, and
-the C++ ABI flag is taken from its TorchConfig.cmake when present.
+the C++ ABI flag is taken from its TorchConfig.cmake when present. Either way the repository
+depends on the pins check (tools/build/debian_packages.bzl); with LIBTORCH_HOME, libtorch-dev may
+need --repo_env=LASNN_UNPINNED=libtorch-dev.
 """
 
 _DEBIAN_API_INCLUDE = "/usr/include/torch/csrc/api/include"
@@ -21,6 +23,8 @@ def _abi_define(rctx, home):
     return []
 
 def _libtorch_repository_impl(rctx):
+    # Fails with the pins check; re-runs when the installed versions change.
+    rctx.path(rctx.attr.pins)
     home = rctx.os.environ.get("LIBTORCH_HOME", "").rstrip("/")
     if home:
         if not rctx.path(home + "/include/torch").exists or not rctx.path(home + "/lib").exists:
@@ -77,6 +81,12 @@ cc_library(
 
 libtorch_repository = repository_rule(
     implementation = _libtorch_repository_impl,
+    attrs = {
+        "pins": attr.label(
+            default = Label("@debian_packages//:inputs_sha256.txt"),
+            allow_single_file = True,
+        ),
+    },
     environ = ["LIBTORCH_HOME"],
     local = True,
 )

@@ -67,7 +67,7 @@ def main():
         cumulative.append(total / (t + 1))
     cumulative = torch.stack(cumulative)
 
-    # QCFS: the same op order as lasnn/model.cc QcfsActivation.
+    # QCFS: the same op order as lasnn/models/model.cc QcfsActivation.
     lam = torch.tensor(1.3, dtype=torch.float64)
     levels = 4.0
     pre = F.conv2d(x, fw, fb, 1, 1)

@@ -1,0 +1,208 @@
+#include "benchmarks/experiment/experiment_config.h"
+
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "util/status_matchers.h"
+
+namespace lasnn {
+namespace {
+
+constexpr char kStudent[] = R"pb(
+  name: "s"
+  input { channels: 1 height: 8 width: 8 }
+  num_classes: 10
+  layers { conv { out_channels: 4 } }
+  layers { activation {} }
+  layers { flatten {} }
+  layers { linear { out_features: 10 } }
+)pb";
+
+std::string Experiment(const std::string& extra) {
+  return std::string("data { kind: DATASET_KIND_FASHION_MNIST }\n") + "teacher { model {" +
+         kStudent + "} train { epochs: 1 } }\n" + "student {" + kStudent + "}\n" +
+         "train { epochs: 1 timesteps: 4 }\n" + extra;
+}
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+constexpr absl::StatusCode kInvalid = absl::StatusCode::kInvalidArgument;
+
+// "<line>:<column>" (1-based) of the first `needle` in `text`.
+std::string PositionOf(const std::string& text, const std::string& needle) {
+  const size_t at = text.find(needle);
+  const size_t line_start = text.rfind('\n', at);
+  const size_t column = line_start == std::string::npos ? at + 1 : at - line_start;
+  int line = 1;
+  for (size_t i = 0; i < at; ++i) line += text[i] == '\n';
+  return absl::StrCat(line, ":", column);
+}
+
+TEST(ExperimentConfigTest, ParsesAndValidates) {
+  auto c = ParseExperimentText(Experiment("method: LASNN_JOINT"), "x.textproto");
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->method(), LASNN_JOINT);
+}
+
+TEST(ExperimentConfigTest, UnknownFieldIsAnErrorWithFileLineColumn) {
+  auto c = ParseExperimentText(
+      "data { kind: DATASET_KIND_FASHION_MNIST }\nmethod: DIRECT\n"
+      "no_such_field: 3\n",
+      "x.textproto");
+  EXPECT_THAT(c,
+              StatusIs(kInvalid, AllOf(HasSubstr("x.textproto:3:"), HasSubstr("no_such_field"))));
+}
+
+TEST(ExperimentConfigTest, OutOfRangeValueNamesFieldAndPosition) {
+  const std::string prefix = Experiment("method: DIRECT\neval {\n");
+  int lines_before = 0;
+  for (char ch : prefix) lines_before += ch == '\n';
+  auto c = ParseExperimentText(prefix + "  t_max: 99999\n}\n", "x.textproto");
+  EXPECT_THAT(c,
+              StatusIs(kInvalid, HasSubstr(absl::StrCat("x.textproto:", lines_before + 1,
+                                                        ":3: eval.t_max must be in [0, 4096]"))));
+
+  std::string lr = Experiment("method: DIRECT\n");
+  lr.replace(lr.find("train { epochs: 1 timesteps: 4 }"), 32,
+             "train { epochs: 1 timesteps: 4 optimizer { lr: -1 } }");
+  EXPECT_THAT(ParseExperimentText(lr, "y.textproto"),
+              StatusIs(kInvalid, HasSubstr("train.optimizer.lr must be > 0")));
+}
+
+TEST(ExperimentConfigTest, NestedModelSpecErrorsCarryTheirPath) {
+  std::string bad = Experiment("method: DIRECT");
+  bad.replace(bad.rfind("out_channels: 4"), 15, "out_channels: 0");
+  EXPECT_THAT(ParseExperimentText(bad, "z.textproto"),
+              StatusIs(kInvalid, HasSubstr("student.layers[0].conv.out_channels")));
+}
+
+TEST(ExperimentConfigTest, MissingMethodAndTeacherAreErrors) {
+  EXPECT_THAT(ParseExperimentText("data { kind: DATASET_KIND_FASHION_MNIST }", "a"),
+              StatusIs(kInvalid, HasSubstr("method must be set")));
+  EXPECT_THAT(ParseExperimentText("data { kind: DATASET_KIND_FASHION_MNIST } method: "
+                                  "CONVERSION_MAX",
+                                  "b"),
+              StatusIs(kInvalid, HasSubstr("teacher needs exactly one of")));
+}
+
+TEST(ExperimentConfigTest, ResolutionFillsMethodDefaultsAndHashIgnoresNameAndPath) {
+  auto c = ParseExperimentText(Experiment("method: LASNN_STAGEWISE seed: 7"), "x");
+  ASSERT_THAT(c, IsOk());
+  ExperimentConfig r = ResolveExperiment(*c);
+  EXPECT_EQ(r.train().distill().method(), DistillConfig::LASNN);
+  EXPECT_EQ(r.train().distill().paradigm(), DistillConfig::STAGEWISE);
+  EXPECT_EQ(r.train().seed(), 7u);
+  EXPECT_EQ(r.eval().t_max(), 4);
+  ExperimentConfig renamed = r;
+  renamed.set_name("other");
+  renamed.mutable_data()->set_path("/somewhere/else");
+  EXPECT_EQ(ConfigHash(r), ConfigHash(renamed));
+  ExperimentConfig other_seed = r;
+  other_seed.set_seed(8);
+  EXPECT_NE(ConfigHash(r), ConfigHash(other_seed));
+  EXPECT_EQ(ConfigHash(r).size(), 16u);
+
+  auto conv = ParseExperimentText(Experiment("method: CONVERSION_MAX"), "x");
+  ASSERT_THAT(conv, IsOk());
+  ExperimentConfig rc = ResolveExperiment(*conv);
+  EXPECT_FALSE(rc.has_student());
+  EXPECT_FALSE(rc.has_train());
+  EXPECT_EQ(rc.eval().t_max(), 256);
+  auto qcfs = ParseExperimentText(Experiment("method: QCFS"), "x");
+  ASSERT_THAT(qcfs, IsOk());
+  EXPECT_EQ(ResolveExperiment(*qcfs).eval().t_max(), 64);
+  EXPECT_EQ(ResolveExperiment(*qcfs).conversion().qcfs_train().epochs(), 1);
+}
+
+TEST(ExperimentConfigTest, SuiteExpandsGridsDedupesConversionsAndShardsPartition) {
+  const std::string suite_text = std::string("name: \"t\"\nbase {\n") + Experiment("seed: 1") +
+                                 "}\n" + "grids {\n  students {" + kStudent + "}\n" +
+                                 "  methods: [LASNN_JOINT, DIRECT]\n  timesteps: [1, 2, 4]\n"
+                                 "  seeds: [1, 2]\n}\n"
+                                 "grids {\n  methods: [CONVERSION_MAX, QCFS]\n"
+                                 "  students {" +
+                                 kStudent +
+                                 "}\n  timesteps: [1, 2]\n"
+                                 "  overrides { eval { test_subset: 100 } }\n}\n";
+  auto suite = ParseSuiteText(suite_text, "suite.textproto");
+  ASSERT_THAT(suite, IsOk());
+  auto all = ExpandSuite(*suite);
+  ASSERT_THAT(all, IsOk());
+  // 2 methods x 2 seeds x 1 student x 3 T, then 2 conversions (student and T do not multiply).
+  ASSERT_EQ(all->size(), 12u + 2u);
+  EXPECT_EQ((*all)[0].name(), "t/fashion_mnist/lasnn_joint/s/T1/seed1");
+  EXPECT_EQ((*all)[12].name(), "t/fashion_mnist/conversion_max/seed1");
+  EXPECT_EQ((*all)[12].eval().test_subset(), 100);
+  std::set<std::string> hashes;
+  for (const auto& c : *all) hashes.insert(ConfigHash(c));
+  EXPECT_EQ(hashes.size(), all->size());
+  // Shards: disjoint, covering, deterministic.
+  std::multiset<std::string> covered;
+  for (int i = 0; i < 3; ++i) {
+    for (const auto& c : SelectShard(*all, i, 3)) covered.insert(ConfigHash(c));
+  }
+  EXPECT_EQ(covered.size(), all->size());
+  EXPECT_EQ(std::set<std::string>(covered.begin(), covered.end()), hashes);
+  EXPECT_EQ(SelectShard(*all, 1, 3)[0].name(), (*all)[1].name());
+  EXPECT_THAT(ParseShard("2/3"), IsOk());
+  EXPECT_THAT(ParseShard("3/3"), StatusIs(kInvalid, HasSubstr("--shard must be i/n")));
+  EXPECT_THAT(ParseShard("x"), StatusIs(kInvalid));
+}
+
+TEST(ExperimentConfigTest, AGridTooLargeIsRejectedBeforeExpanding) {
+  // 100 seeds x 100 timesteps x 2 methods = 20000 per student; 6 students: 120000 experiments.
+  std::string seeds, timesteps, students;
+  for (int i = 1; i <= 100; ++i) {
+    absl::StrAppend(&seeds, i > 1 ? ", " : "", i);
+    absl::StrAppend(&timesteps, i > 1 ? ", " : "", i);
+  }
+  for (int i = 0; i < 6; ++i) absl::StrAppend(&students, "  students {", kStudent, "}\n");
+  const std::string suite_text = std::string("name: \"big\"\nbase {\n") + Experiment("seed: 1") +
+                                 "}\ngrids {\n" + students +
+                                 "  methods: [LASNN_JOINT, DIRECT]\n  timesteps: [" + timesteps +
+                                 "]\n  seeds: [" + seeds + "]\n}\n";
+  // Parsing a suite expands it, so the file is rejected with the grid named.
+  EXPECT_THAT(ParseSuiteText(suite_text, "big.textproto"),
+              StatusIs(kInvalid, HasSubstr("big.textproto:2:1: grids[0]: the suite expands to "
+                                           "more than 100000")));
+}
+
+TEST(ExperimentConfigTest, SuiteErrorsPointIntoTheFile) {
+  EXPECT_THAT(ParseSuiteText("name: \"t\"\ngrids {\n  timesteps: [0]\n}\n", "s.textproto"),
+              StatusIs(kInvalid, HasSubstr("s.textproto:3:3: grids[0].timesteps[0] must be in "
+                                           "[1, 1024], got 0")));
+  auto base_error =
+      ParseSuiteText(std::string("name: \"t\"\nbase {\n") +
+                         Experiment("method: DIRECT\nthreads: 0\n") + "}\ngrids { }\n",
+                     "s.textproto");
+  EXPECT_THAT(base_error, StatusIs(kInvalid, HasSubstr("threads must be in [1, 1024]")));
+}
+
+TEST(ExperimentConfigTest, TrainingBoundsAreTheTrainersAndPointIntoTheFile) {
+  // The bounds come from lasnn/training/train_config_validation.h, which the trainer applies too.
+  std::string text = Experiment("method: DIRECT\n");
+  text.replace(text.find("train { epochs: 1 timesteps: 4 }"), 32,
+               "train { epochs: 1 timesteps: 4 holdout_fraction: 0.75 }");
+  EXPECT_THAT(ParseExperimentText(text, "h.textproto"),
+              StatusIs(kInvalid, HasSubstr(absl::StrCat(
+                                     "h.textproto:", PositionOf(text, "holdout_fraction"),
+                                     ": train.holdout_fraction must be in [0, 0.5], got 0.75"))));
+  // A field the experiment validator used not to check: the teacher's schedule.
+  text = Experiment("method: LOGIT_KD\n");
+  text.replace(text.find("train { epochs: 1 }"), 19, "train { epochs: 1 schedule { gamma: 2 } }");
+  EXPECT_THAT(ParseExperimentText(text, "g.textproto"),
+              StatusIs(kInvalid, HasSubstr("teacher.train.schedule.gamma must be in (0, 1]")));
+  text = Experiment("method: DIRECT\n");
+  text.replace(text.find("epochs: 1 timesteps: 4 }"), 24,
+               "epochs: 1 timesteps: 4 "
+               "optimizer { nesterov: true momentum: 0 } }");
+  EXPECT_THAT(ParseExperimentText(text, "n.textproto"),
+              StatusIs(kInvalid, HasSubstr("train.optimizer.nesterov needs")));
+}
+
+}  // namespace
+}  // namespace lasnn

@@ -1,0 +1,340 @@
+#include "benchmarks/harness/evaluation.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "benchmarks/experiment/outcomes.h"
+#include "benchmarks/harness/measure.h"
+#include "benchmarks/harness/synaptic_ops.h"
+#include "datasets/batcher.h"
+#include "datasets/rng.h"
+#include "lasnn/core/device.h"
+#include "lasnn/models/model_spec.h"
+#include "lasnn/training/evaluate.h"
+#include "util/sha256.h"
+#include "util/status_macros.h"
+#include "util/torch_status.h"
+
+namespace lasnn {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// Normalised float images and labels of the given indices of a dataset.
+absl::StatusOr<datasets::Batch> Gather(const datasets::Dataset& d,
+                                       const std::vector<int64_t>& indices) {
+  LASNN_ASSIGN_OR_RETURN(datasets::BatcherOptions o,
+                         datasets::DefaultBatcherOptions(d.name, /*training=*/false));
+  o.batch_size = std::max<int64_t>(1, static_cast<int64_t>(indices.size()));
+  LASNN_ASSIGN_OR_RETURN(auto batcher, datasets::Batcher::Create(d, o));
+  return batcher->MakeBatch(0, indices);
+}
+
+// The first min(n, size) images of `d`.
+absl::StatusOr<datasets::Batch> GatherFirst(const datasets::Dataset& d, int64_t n) {
+  std::vector<int64_t> indices(std::min<int64_t>(n, d.images.size(0)));
+  for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<int64_t>(i);
+  return Gather(d, indices);
+}
+
+conversion::Normalisation NormalisationOf(Method m) {
+  switch (m) {
+    case CONVERSION_MAX: return conversion::Normalisation::kMax;
+    case CONVERSION_ROBUST_PER_CHANNEL: return conversion::Normalisation::kRobustPerChannel;
+    case SPIKE_NORM: return conversion::Normalisation::kSpikeNorm;
+    case QCFS: return conversion::Normalisation::kQcfs;
+    default: return conversion::Normalisation::kRobust;
+  }
+}
+
+// Names of the converted SNN's spiking layers (the ANN's activation layers), in forward order.
+std::vector<std::string> SpikingLayerNames(const conversion::FoldedAnn& ann) {
+  std::vector<std::string> names;
+  for (const conversion::FoldedLayer& l : ann.layers) {
+    if (l.kind == conversion::FoldedLayer::Kind::kRelu) names.push_back(l.name);
+  }
+  return names;
+}
+
+// The per-image outcomes of an evaluation of all of `test` (images 0..N-1 of the split it was
+// taken from by TakeFirst): `predictions` int64 [steps, N] on any device.
+absl::StatusOr<EvalOutcomes> OutcomesOf(const datasets::Dataset& test,
+                                        const at::Tensor& predictions) {
+  const at::Tensor images = test.images.contiguous();
+  const std::string sha = Sha256Hex(absl::string_view(
+      static_cast<const char*>(images.data_ptr()), static_cast<size_t>(images.nbytes())));
+  const at::Tensor labels = test.labels.to(at::kLong).contiguous();
+  std::vector<int64_t> label_vec(labels.data_ptr<int64_t>(),
+                                 labels.data_ptr<int64_t>() + labels.numel());
+  const at::Tensor p = predictions.to(at::kCPU, at::kLong).contiguous();
+  std::vector<std::vector<int64_t>> pred(p.size(0));
+  for (int64_t t = 0; t < p.size(0); ++t) {
+    const int64_t* row = p[t].data_ptr<int64_t>();
+    pred[t].assign(row, row + p.size(1));
+  }
+  return PackOutcomes(0, sha, label_vec, pred);
+}
+
+double Rate(double spikes, double neuron_steps) {
+  return neuron_steps > 0 ? spikes / neuron_steps : 0;
+}
+
+}  // namespace
+
+absl::StatusOr<TeacherResult> EvaluateAnn(Model& model, const ModelSpec& spec,
+                                          const datasets::Dataset& test,
+                                          const ExperimentConfig& c) {
+  LASNN_ASSIGN_OR_RETURN(const c10::Device device, ResolveDevice(c.device()));
+  MoveToDevice(*model, device);
+  model->eval();
+  EvalOptions eo;
+  eo.batch_size = 500;
+  eo.device = device;
+  eo.keep_predictions = true;
+  LASNN_ASSIGN_OR_RETURN(EvalResult r, EvaluateAccuracy(model, test, eo));
+  TeacherResult result;
+  result.set_model_name(spec.name());
+  result.set_test_accuracy(r.final_accuracy());
+  LASNN_ASSIGN_OR_RETURN(*result.mutable_outcomes(), OutcomesOf(test, r.predictions));
+  result.set_parameters(CountParameters(*model));
+  LASNN_ASSIGN_OR_RETURN(ModelPlan plan, PlanModel(spec));
+  *result.mutable_ops() = CountAnnOps(plan, c.energy());
+  LASNN_ASSIGN_OR_RETURN(datasets::Batch batch, GatherFirst(test, c.eval().throughput_batch()));
+  LASNN_RETURN_IF_ERROR(TorchCall("ANN timing", [&] {
+    torch::NoGradGuard no_grad;
+    const at::Tensor images = batch.images.to(device);
+    const at::Tensor one = images.narrow(0, 0, 1);
+    ForwardOptions fo;
+    fo.taps = false;
+    TimingOptions timing;
+    timing.latency_repeats = c.eval().latency_repeats();
+    const LatencyThroughput m = MeasureLatencyThroughput(
+        [&] {
+          model->forward(one, fo);
+          SynchronizeDevice(device);
+        },
+        [&] {
+          model->forward(images, fo);
+          SynchronizeDevice(device);
+        },
+        images.size(0), timing);
+    result.set_latency_ms(m.latency_ms);
+    result.set_throughput_img_s(m.throughput_img_s);
+  }));
+  return result;
+}
+
+absl::StatusOr<double> AnnAccuracy(Model& model, const datasets::Dataset& test,
+                                   c10::Device device) {
+  EvalOptions eo;
+  eo.batch_size = 500;
+  eo.device = device;
+  LASNN_ASSIGN_OR_RETURN(EvalResult r, EvaluateAccuracy(model, test, eo));
+  return r.final_accuracy();
+}
+
+absl::StatusOr<SnnEvaluation> EvaluateSnn(Model& model, const datasets::Dataset& test,
+                                          const EvalConfig& eval, int64_t eval_batch_size,
+                                          c10::Device device) {
+  const auto t0 = Clock::now();
+  SnnEvaluation e;
+  EvalOptions eo;
+  eo.timesteps = eval.t_max();
+  eo.batch_size = eval_batch_size;
+  eo.device = device;
+  eo.keep_predictions = true;
+  LASNN_ASSIGN_OR_RETURN(EvalResult r, EvaluateAccuracy(model, test, eo));
+  e.num_samples = r.num_samples;
+  e.accuracy_at_t = std::move(r.accuracy_at_t);
+  LASNN_ASSIGN_OR_RETURN(e.outcomes, OutcomesOf(test, r.predictions));
+
+  constexpr int64_t kRateImages = 1000, kRateBatch = 250;
+  const int64_t n_rate = std::min<int64_t>(kRateImages, test.images.size(0));
+  LASNN_ASSIGN_OR_RETURN(datasets::Batch rate_batch, GatherFirst(test, n_rate));
+  LASNN_ASSIGN_OR_RETURN(datasets::Batch tput_batch, GatherFirst(test, eval.throughput_batch()));
+  model->eval();
+  const at::Tensor rate_images = rate_batch.images.to(device);
+  const at::Tensor tput_images = tput_batch.images.to(device);
+  for (int T : eval.cost_timesteps()) {
+    TimestepMeasurement m;
+    m.timesteps = T;
+    LASNN_RETURN_IF_ERROR(TorchCall("SNN timing", [&] {
+      torch::NoGradGuard no_grad;
+      ForwardOptions fo;
+      fo.timesteps = T;
+      fo.taps = false;
+      fo.spike_stats = true;
+      std::vector<double> spikes, neuron_steps;
+      for (int64_t s = 0; s < n_rate; s += kRateBatch) {
+        ModelOutput out =
+            model->forward(rate_images.narrow(0, s, std::min(kRateBatch, n_rate - s)), fo);
+        if (m.firing.empty()) {
+          for (const LayerSpikeStats& stats : out.spike_stats) m.firing.push_back({stats.name, 0});
+          spikes.assign(m.firing.size(), 0);
+          neuron_steps.assign(m.firing.size(), 0);
+        }
+        for (size_t k = 0; k < out.spike_stats.size(); ++k) {
+          spikes[k] += out.spike_stats[k].spike_count.item<double>();
+          neuron_steps[k] += static_cast<double>(out.spike_stats[k].num_elements);
+        }
+      }
+      for (size_t k = 0; k < m.firing.size(); ++k) {
+        m.firing[k].rate = Rate(spikes[k], neuron_steps[k]);
+      }
+      ForwardOptions fast;
+      fast.timesteps = T;
+      fast.taps = false;
+      const at::Tensor one = tput_images.narrow(0, 0, 1);
+      TimingOptions timing;
+      timing.latency_repeats = eval.latency_repeats();
+      m.timing = MeasureLatencyThroughput(
+          [&] {
+            model->forward(one, fast);
+            SynchronizeDevice(device);
+          },
+          [&] {
+            model->forward(tput_images, fast);
+            SynchronizeDevice(device);
+          },
+          tput_images.size(0), timing);
+    }));
+    e.costs.push_back(std::move(m));
+  }
+  e.seconds = Seconds(t0);
+  return e;
+}
+
+absl::StatusOr<ConvertedAnn> ConvertAnn(Model& model, const datasets::Dataset& train,
+                                        const ExperimentConfig& c) {
+  const ConversionConfig& v = c.conversion();
+  datasets::Batch calibration;
+  if (c.method() != QCFS) {
+    const int64_t n_cal = std::min<int64_t>(v.calibration_size(), train.images.size(0));
+    std::vector<int64_t> perm =
+        datasets::SeededPermutation(train.images.size(0), v.calibration_seed());
+    perm.resize(n_cal);
+    LASNN_ASSIGN_OR_RETURN(calibration, Gather(train, perm));
+  }
+  LASNN_ASSIGN_OR_RETURN(const c10::Device device, ResolveDevice(c.device()));
+  if (calibration.images.defined()) calibration.images = calibration.images.to(device);
+  const auto t0 = Clock::now();
+  ConvertedAnn converted;
+  MoveToDevice(*model, device);
+  LASNN_ASSIGN_OR_RETURN(converted.folded, conversion::FoldBatchNorm(model));
+  conversion::ConversionOptions o;
+  o.normalisation = NormalisationOf(c.method());
+  o.percentile = v.percentile();
+  o.reset_by_subtraction = v.reset_by_subtraction();
+  o.init_membrane = c.method() == QCFS ? 0.5 : 0.0;
+  o.spike_norm_timesteps = v.spike_norm_timesteps();
+  LASNN_ASSIGN_OR_RETURN(converted.snn,
+                         conversion::Convert(converted.folded, calibration.images, o));
+  converted.seconds = Seconds(t0);
+  return converted;
+}
+
+absl::StatusOr<ConversionEvaluation> EvaluateConversion(const ConvertedAnn& converted,
+                                                        const datasets::Dataset& test,
+                                                        const EvalConfig& eval) {
+  LASNN_ASSIGN_OR_RETURN(datasets::Batch test_batch, GatherFirst(test, test.images.size(0)));
+  // On the device of the converted SNN's weights.
+  c10::Device device(c10::kCPU);
+  for (const conversion::FoldedLayer& l : converted.folded.layers) {
+    if (l.weight.defined()) {
+      device = l.weight.device();
+      break;
+    }
+  }
+  test_batch.images = test_batch.images.to(device);
+  test_batch.labels = test_batch.labels.to(device);
+  const auto t0 = Clock::now();
+  const conversion::ConvertedSnn& snn = converted.snn;
+  ConversionEvaluation e;
+  // conversion::Simulate's loop, keeping each image's prediction at every t.
+  const int64_t n = test_batch.images.size(0);
+  const int64_t steps = eval.t_max();
+  constexpr int64_t kSimBatch = 250;
+  std::vector<double> spikes, neuron_steps;
+  at::Tensor predictions;
+  LASNN_RETURN_IF_ERROR(TorchCall("conversion evaluation", [&] {
+    e.ann_accuracy = conversion::FoldedForward(converted.folded, test_batch.images)
+                         .argmax(1)
+                         .eq(test_batch.labels)
+                         .to(at::kDouble)
+                         .mean()
+                         .item<double>();
+    std::vector<at::Tensor> preds;
+    for (int64_t start = 0; start < n; start += kSimBatch) {
+      const int64_t b = std::min(kSimBatch, n - start);
+      conversion::BatchSimulation s =
+          conversion::SimulateBatch(snn, test_batch.images.narrow(0, start, b), steps);
+      preds.push_back(s.cumulative_logits.argmax(2));  // [T, b]
+      spikes.resize(s.spike_counts.size(), 0.0);
+      neuron_steps.resize(s.neuron_steps.size(), 0.0);
+      for (size_t k = 0; k < s.spike_counts.size(); ++k) {
+        spikes[k] += s.spike_counts[k];
+        neuron_steps[k] += s.neuron_steps[k];
+      }
+    }
+    predictions = preds.empty() ? at::zeros({steps, 0}, at::TensorOptions(at::kLong))
+                                : at::cat(preds, /*dim=*/1).cpu();
+  }));
+  const at::Tensor correct =
+      predictions.eq(test_batch.labels.cpu().unsqueeze(0)).sum(/*dim=*/1).contiguous();
+  e.num_samples = n;
+  for (int64_t t = 0; t < steps; ++t) {
+    e.accuracy_at_t.push_back(static_cast<double>(correct[t].item<int64_t>()) /
+                              static_cast<double>(std::max<int64_t>(1, n)));
+  }
+  LASNN_ASSIGN_OR_RETURN(e.outcomes, OutcomesOf(test, predictions));
+  const std::vector<std::string> names = SpikingLayerNames(converted.folded);
+  for (size_t k = 0; k < names.size(); ++k) {
+    e.firing.push_back({names[k], k < spikes.size() ? Rate(spikes[k], neuron_steps[k]) : 0});
+  }
+  // Throughput of the step-by-step simulation on at most 64 images (long T is costly).
+  const int64_t n_tput = std::min<int64_t>(std::min<int64_t>(eval.throughput_batch(), 64),
+                                           test_batch.images.size(0));
+  for (int T : eval.cost_timesteps()) {
+    TimestepMeasurement m;
+    m.timesteps = T;
+    LASNN_RETURN_IF_ERROR(TorchCall("conversion timing", [&] {
+      const at::Tensor one = test_batch.images.narrow(0, 0, 1);
+      const at::Tensor batch = test_batch.images.narrow(0, 0, n_tput);
+      TimingOptions timing;
+      timing.warmup = 0;
+      timing.latency_repeats = std::max(3, eval.latency_repeats() * 4 / std::max(4, T));
+      timing.throughput_repeats = 1;
+      conversion::BatchSimulation b;
+      m.timing = MeasureLatencyThroughput(
+          [&] {
+            conversion::SimulateBatch(snn, one, T);
+            SynchronizeDevice(device);
+          },
+          [&] {
+            b = conversion::SimulateBatch(snn, batch, T);
+            SynchronizeDevice(device);
+          },
+          n_tput, timing);
+      for (size_t j = 0; j < b.spike_counts.size(); ++j) {
+        m.firing.push_back({j < names.size() ? names[j] : std::string(),
+                            Rate(b.spike_counts[j], b.neuron_steps[j])});
+      }
+    }));
+    e.costs.push_back(std::move(m));
+  }
+  e.seconds = Seconds(t0);
+  return e;
+}
+
+}  // namespace lasnn

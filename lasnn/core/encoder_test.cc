@@ -1,0 +1,130 @@
+#include "lasnn/core/encoder.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <c10/util/Exception.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace lasnn {
+namespace {
+
+void ExpectThrowsWith(const std::function<void()>& fn, const std::string& needle) {
+  try {
+    fn();
+    ADD_FAILURE() << "expected a c10::Error containing \"" << needle << "\"";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what_without_backtrace()).find(needle), std::string::npos)
+        << e.what_without_backtrace();
+  }
+}
+
+TEST(RepeatOverTimeTest, IsAViewBroadcastOverTime) {
+  at::manual_seed(1);
+  const at::Tensor x = at::rand({2, 3, 4, 4}, at::kDouble).requires_grad_(true);
+  const at::Tensor r = RepeatOverTime(x, 5);
+  EXPECT_EQ(r.sizes(), (std::vector<int64_t>{5, 2, 3, 4, 4}));
+  EXPECT_EQ(r.stride(0), 0);
+  EXPECT_EQ(r.data_ptr(), x.data_ptr());  // no copy
+  for (int64_t t = 0; t < 5; ++t) EXPECT_TRUE(at::equal(r[t], x));
+  // Backward sums over time.
+  const at::Tensor w = at::arange(5, at::kDouble).view({5, 1, 1, 1, 1});
+  (r * w).sum().backward();
+  EXPECT_TRUE(at::allclose(x.grad(), at::full_like(x, 10.0)));
+  EXPECT_TRUE(at::equal(DirectEncode(x, 3)[2], x));
+}
+
+TEST(RepeatOverTimeTest, FirstConvAndBatchNormAreTimeInvariant) {
+  // The documented shortcut: conv + BN (training mode) on [T*B, ...] of a repeated image equals
+  // running them once on [B, ...] and broadcasting the result over T.
+  at::manual_seed(2);
+  const int64_t steps = 4;
+  const at::Tensor x = at::rand({3, 2, 6, 6}, at::kDouble);
+  const at::Tensor weight = at::randn({5, 2, 3, 3}, at::kDouble);
+  const at::Tensor gamma = at::rand({5}, at::kDouble) + 0.5;
+  const at::Tensor beta = at::randn({5}, at::kDouble);
+  auto conv_bn = [&](const at::Tensor& in) {
+    return at::batch_norm(at::conv2d(in, weight, {}, 1, 1), gamma, beta, {}, {},
+                          /*training=*/true, 0.1, 1e-5, /*cudnn_enabled=*/false);
+  };
+  const at::Tensor folded = conv_bn(RepeatOverTime(x, steps).reshape({steps * 3, 2, 6, 6}));
+  const at::Tensor once = RepeatOverTime(conv_bn(x), steps).reshape({steps * 3, 5, 6, 6});
+  EXPECT_TRUE(at::allclose(folded, once, 1e-10, 1e-10));
+}
+
+TEST(RepeatOverTimeTest, BadArguments) {
+  ExpectThrowsWith([] { RepeatOverTime(at::ones({2}), 0); }, "steps must be >= 1");
+  ExpectThrowsWith([] { RepeatOverTime(at::ones({}), 2); }, "dim >= 1");
+  ExpectThrowsWith([] { DirectEncode(at::ones({2}, at::kInt), 2); }, "floating-point");
+}
+
+TEST(PoissonEncodeTest, RatesConvergeToPixelValues) {
+  const std::vector<double> p = {0.0, 0.05, 0.3, 0.5, 0.9, 1.0};
+  const int64_t steps = 4000;
+  const at::Tensor x = at::tensor(p, at::kFloat).view({2, 3});
+  const at::Tensor spikes = PoissonEncode(x, steps, uint64_t{42});
+  ASSERT_EQ(spikes.sizes(), (std::vector<int64_t>{steps, 2, 3}));
+  EXPECT_EQ(spikes.scalar_type(), at::kFloat);
+  EXPECT_TRUE(at::equal(spikes, (spikes > 0).to(at::kFloat)));  // only 0 and 1
+  const at::Tensor rates = spikes.to(at::kDouble).mean(0).flatten();
+  for (size_t i = 0; i < p.size(); ++i) {
+    const double sigma = std::sqrt(p[i] * (1 - p[i]) / steps);
+    EXPECT_NEAR(rates[i].item<double>(), p[i], 5 * sigma + 1e-12) << "p=" << p[i];
+  }
+}
+
+TEST(PoissonEncodeTest, SameSeedSameSpikes) {
+  at::manual_seed(3);
+  const at::Tensor x = at::rand({4, 1, 5, 5}, at::kFloat);
+  const at::Tensor a = PoissonEncode(x, 8, uint64_t{7});
+  EXPECT_TRUE(at::equal(a, PoissonEncode(x, 8, uint64_t{7})));
+  EXPECT_FALSE(at::equal(a, PoissonEncode(x, 8, uint64_t{8})));
+  // Independent of the global generator.
+  at::manual_seed(99);
+  EXPECT_TRUE(at::equal(a, PoissonEncode(x, 8, uint64_t{7})));
+
+  at::Generator g1 = at::make_generator<at::CPUGeneratorImpl>(5);
+  at::Generator g2 = at::make_generator<at::CPUGeneratorImpl>(5);
+  const at::Tensor b1 = PoissonEncode(x, 8, g1);
+  EXPECT_TRUE(at::equal(b1, PoissonEncode(x, 8, g2)));
+  EXPECT_FALSE(at::equal(b1, PoissonEncode(x, 8, g1)));  // the generator advanced
+}
+
+TEST(PoissonEncodeTest, RejectsValuesOutsideUnitRange) {
+  ExpectThrowsWith(
+      [] {
+        PoissonEncode(at::tensor({0.5, 1.5}), 4, uint64_t{1});
+      },
+      "must lie in [0, 1]");
+  ExpectThrowsWith([] { PoissonEncode(at::tensor({-0.1}), 4, uint64_t{1}); }, "must lie in [0, 1]");
+  ExpectThrowsWith([] { PoissonEncode(at::ones({2}, at::kLong), 4, uint64_t{1}); },
+                   "floating-point");
+  ExpectThrowsWith([] { PoissonEncode(at::ones({2}), 0, uint64_t{1}); }, "steps must be >= 1");
+}
+
+TEST(LatencyEncodeTest, SpikesOnceAtTheDocumentedStep) {
+  // steps = 5: step = round((1 - x) * 4).
+  const at::Tensor x = at::tensor({1.0, 0.5, 0.25, 0.0, 0.01, 0.8}, at::kDouble).view({1, 6});
+  const at::Tensor spikes = LatencyEncode(x, 5);
+  ASSERT_EQ(spikes.sizes(), (std::vector<int64_t>{5, 1, 6}));
+  const std::vector<int64_t> expected_step = {0, 2, 3, -1, 4, 1};  // -1: never
+  for (int64_t i = 0; i < 6; ++i) {
+    const at::Tensor train = spikes.select(2, i).flatten();
+    if (expected_step[i] < 0) {
+      EXPECT_EQ(train.sum().item<double>(), 0) << "i=" << i;
+      continue;
+    }
+    EXPECT_EQ(train.sum().item<double>(), 1) << "i=" << i;
+    EXPECT_EQ(train[expected_step[i]].item<double>(), 1) << "i=" << i;
+  }
+  // One step: every positive input spikes at once.
+  EXPECT_TRUE(at::equal(LatencyEncode(x, 1)[0], x.gt(0).to(at::kDouble)));
+  ExpectThrowsWith([] { LatencyEncode(at::tensor({2.0}), 3); }, "must lie in [0, 1]");
+}
+
+}  // namespace
+}  // namespace lasnn

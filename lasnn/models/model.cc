@@ -1,0 +1,410 @@
+#include "lasnn/models/model.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
+#include <torch/csrc/autograd/custom_function.h>
+#include <torch/nn/init.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "lasnn/core/encoder.h"
+#include "util/status_macros.h"
+#include "util/torch_status.h"
+
+namespace lasnn {
+namespace {
+
+using Kind = PlannedLayer::Kind;
+
+// conv (+ BN): parameters "conv.weight" [, "conv.bias"] [, "bn.weight", "bn.bias"].
+class ConvBnImpl : public torch::nn::Module {
+ public:
+  ConvBnImpl(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t padding, bool bn,
+             bool bias) {
+    conv_ = register_module(
+        "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, k)
+                                      .stride(stride)
+                                      .padding(padding)
+                                      .bias(bias)));
+    torch::nn::init::kaiming_normal_(conv_->weight, /*a=*/0, torch::kFanOut, torch::kReLU);
+    if (bias) torch::nn::init::zeros_(conv_->bias);
+    if (bn) bn_ = register_module("bn", torch::nn::BatchNorm2d(out));
+  }
+
+  // x: [N, in, H, W] -> [N, out, H', W'].
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor y = conv_->forward(x);
+    return bn_ ? bn_->forward(y) : y;
+  }
+
+ private:
+  torch::nn::Conv2d conv_{nullptr};
+  torch::nn::BatchNorm2d bn_{nullptr};
+};
+TORCH_MODULE(ConvBn);
+
+// Basic residual block's parameters: conv1, conv2 (each conv3x3 + BN) and an optional conv1x1-BN
+// shortcut. ModelImpl::RunBlock runs it, since its activations depend on the mode.
+class BasicBlockImpl : public torch::nn::Module {
+ public:
+  explicit BasicBlockImpl(const PlannedLayer& l) {
+    conv1 = register_module("conv1", ConvBn(l.in_channels, l.out_channels, 3, l.stride, 1,
+                                            /*bn=*/true, /*bias=*/false));
+    conv2 = register_module(
+        "conv2", ConvBn(l.out_channels, l.out_channels, 3, 1, 1, /*bn=*/true, /*bias=*/false));
+    if (l.shortcut_conv) {
+      shortcut = register_module("shortcut", ConvBn(l.in_channels, l.out_channels, 1, l.stride, 0,
+                                                    /*bn=*/true, /*bias=*/false));
+    }
+  }
+  ConvBn conv1{nullptr};
+  ConvBn conv2{nullptr};
+  ConvBn shortcut{nullptr};
+};
+TORCH_MODULE(BasicBlock);
+
+// One QCFS activation layer's trainable step size: parameter "lambda" (0-d). Read from the
+// registry, not a member, so that MoveToDevice (lasnn/core/device.h) can replace it.
+class QcfsLambdaImpl : public torch::nn::Module {
+ public:
+  explicit QcfsLambdaImpl(double init) { register_parameter("lambda", torch::full({}, init)); }
+  const torch::Tensor& lambda() const { return parameters_["lambda"]; }
+};
+TORCH_MODULE(QcfsLambda);
+
+// 2x2 max pooling with stride 2 and no padding on a contiguous CPU [N, C, H, W] tensor, as
+// at::max_pool2d (floor mode; the first maximum in row-major window order wins; NaN propagates),
+// but saving a one-byte window index for backward instead of an int64 index, and writing the whole
+// input gradient in one pass (no zero fill). Pooling runs on [T*B, C, H, W] at every step of the
+// SNN, where LibTorch's generic kernel and its backward were about a fifth of a training step.
+class MaxPool2x2Function : public torch::autograd::Function<MaxPool2x2Function> {
+ public:
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& input) {
+    const at::Tensor x = input.contiguous();
+    const int64_t h = x.size(2), w = x.size(3), ho = h / 2, wo = w / 2;
+    const int64_t planes = x.size(0) * x.size(1);
+    at::Tensor out = at::empty({x.size(0), x.size(1), ho, wo}, x.options());
+    at::Tensor index = at::empty({x.size(0), x.size(1), ho, wo}, x.options().dtype(at::kByte));
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "MaxPool2x2", [&] {
+      const scalar_t* in = x.data_ptr<scalar_t>();
+      scalar_t* o = out.data_ptr<scalar_t>();
+      uint8_t* idx = index.data_ptr<uint8_t>();
+      at::parallel_for(0, planes, 8, [&](int64_t begin, int64_t end) {
+        for (int64_t p = begin; p < end; ++p) {
+          const scalar_t* plane = in + p * h * w;
+          for (int64_t oy = 0; oy < ho; ++oy) {
+            const scalar_t* r0 = plane + 2 * oy * w;
+            const scalar_t* r1 = r0 + w;
+            scalar_t* orow = o + (p * ho + oy) * wo;
+            uint8_t* irow = idx + (p * ho + oy) * wo;
+            for (int64_t ox = 0; ox < wo; ++ox) {
+              // at::max_pool2d's rule, branch-free: a later value wins if greater or NaN.
+              const scalar_t b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+              scalar_t m = r0[2 * ox];
+              uint8_t k = 0;
+              bool take = (b > m) | (b != b);
+              m = take ? b : m;
+              k = take ? 1 : k;
+              take = (c > m) | (c != c);
+              m = take ? c : m;
+              k = take ? 2 : k;
+              take = (d > m) | (d != d);
+              m = take ? d : m;
+              k = take ? 3 : k;
+              orow[ox] = m;
+              irow[ox] = k;
+            }
+          }
+        }
+      });
+    });
+    ctx->save_for_backward({index});
+    ctx->saved_data["h"] = h;
+    ctx->saved_data["w"] = w;
+    return out;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const at::Tensor index = ctx->get_saved_variables()[0];
+    const at::Tensor g = grads[0].contiguous();
+    const int64_t h = ctx->saved_data["h"].toInt(), w = ctx->saved_data["w"].toInt();
+    const int64_t ho = h / 2, wo = w / 2;
+    const int64_t planes = g.size(0) * g.size(1);
+    at::Tensor gi = at::empty({g.size(0), g.size(1), h, w}, g.options());
+    AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "MaxPool2x2Backward", [&] {
+      const scalar_t* go = g.data_ptr<scalar_t>();
+      const uint8_t* idx = index.data_ptr<uint8_t>();
+      scalar_t* out = gi.data_ptr<scalar_t>();
+      at::parallel_for(0, planes, 8, [&](int64_t begin, int64_t end) {
+        for (int64_t p = begin; p < end; ++p) {
+          scalar_t* plane = out + p * h * w;
+          for (int64_t oy = 0; oy < ho; ++oy) {
+            scalar_t* r0 = plane + 2 * oy * w;
+            scalar_t* r1 = r0 + w;
+            const scalar_t* grow = go + (p * ho + oy) * wo;
+            const uint8_t* irow = idx + (p * ho + oy) * wo;
+            for (int64_t ox = 0; ox < wo; ++ox) {
+              const scalar_t v = grow[ox];
+              const uint8_t k = irow[ox];
+              r0[2 * ox] = k == 0 ? v : scalar_t(0);
+              r0[2 * ox + 1] = k == 1 ? v : scalar_t(0);
+              r1[2 * ox] = k == 2 ? v : scalar_t(0);
+              r1[2 * ox + 1] = k == 3 ? v : scalar_t(0);
+            }
+            if (w % 2 == 1) {
+              r0[w - 1] = scalar_t(0);
+              r1[w - 1] = scalar_t(0);
+            }
+          }
+          if (h % 2 == 1) std::fill(plane + (h - 1) * w, plane + h * w, scalar_t(0));
+        }
+      });
+    });
+    return {gi};
+  }
+};
+
+}  // namespace
+
+at::Tensor MaxPool2d(const at::Tensor& x, int64_t k, int64_t stride, int64_t padding) {
+  if (k == 2 && stride == 2 && padding == 0 && x.device().is_cpu() &&
+      at::isFloatingType(x.scalar_type()) && x.scalar_type() != at::kHalf &&
+      x.scalar_type() != at::kBFloat16) {
+    return MaxPool2x2Function::apply(x);
+  }
+  return at::max_pool2d(x, {k, k}, {stride, stride}, {padding, padding});
+}
+
+torch::Tensor QcfsActivation(const torch::Tensor& x, const torch::Tensor& lambda, int64_t levels) {
+  const torch::Tensor lam = lambda.clamp_min(kQcfsMinLambda);
+  const double l = static_cast<double>(levels);
+  const torch::Tensor z = x * (l / lam) + 0.5;
+  const torch::Tensor floored = z + (z.floor() - z).detach();  // straight-through floor
+  // clamp_min then clamp_max: the same values and gradient as clamp(0, 1), whose backward
+  // (logical_and) has no shape function on LibTorch 1.13's lazy device.
+  return lam * (floored / l).clamp_min(0.0).clamp_max(1.0);
+}
+
+namespace {
+
+// [T*B, ...] -> [T, B, ...] (a view).
+torch::Tensor Unfold(const torch::Tensor& x, int64_t t) {
+  std::vector<int64_t> shape = {t, x.size(0) / t};
+  for (int64_t d = 1; d < x.dim(); ++d) shape.push_back(x.size(d));
+  return x.view(shape);
+}
+
+}  // namespace
+
+// State of one forward pass.
+struct ModelImpl::Pass {
+  const ForwardOptions* options = nullptr;
+  int64_t t = 1;
+  // False while the tensor flowing through is [B, ...] (direct encoding, before the first
+  // neuron); true once it is [T*B, ...].
+  bool timed = false;
+  torch::Tensor last_spikes;  // [T, B, ...] of the latest activation (SNN)
+  ModelOutput out;
+};
+
+torch::Tensor LayerSpikeStats::FiringRate() const {
+  return spike_count / static_cast<double>(num_elements);
+}
+
+torch::Tensor TapFiringRate(const torch::Tensor& spikes) {
+  TORCH_CHECK(spikes.dim() >= 2, "TapFiringRate expects [T, B, ...] spikes, got ",
+              spikes.sizes());
+  return spikes.mean(0);
+}
+
+NeuronOptions NeuronOptionsFromSpec(const NeuronSpec& spec) {
+  NeuronOptions o;
+  o.decay = spec.decay();
+  o.threshold = spec.threshold();
+  o.reset = spec.reset() == NeuronSpec::RESET_SUBTRACT ? ResetMode::kSubtract : ResetMode::kZero;
+  o.detach_reset = spec.detach_reset();
+  o.init_membrane = spec.init_membrane();
+  switch (spec.surrogate()) {
+    case NeuronSpec::ARCTAN: o.surrogate = Surrogate::kArctan; break;
+    case NeuronSpec::SIGMOID: o.surrogate = Surrogate::kSigmoid; break;
+    default: o.surrogate = Surrogate::kTriangle; break;
+  }
+  o.surrogate_width = spec.surrogate_width();
+  return o;
+}
+
+ModelImpl::ModelImpl(ModelPlan plan, Mode mode, EncoderSpec::Kind encoding, NeuronOptions neuron)
+    : plan_(std::move(plan)), mode_(mode), encoding_(encoding), neuron_(neuron) {
+  layers_.resize(plan_.layers.size());
+  for (size_t i = 0; i < plan_.layers.size(); ++i) {
+    const PlannedLayer& l = plan_.layers[i];
+    switch (l.kind) {
+      case Kind::kConv:
+        layers_[i] = register_module(l.name, ConvBn(l.in_channels, l.out_channels, l.kernel_size,
+                                                    l.stride, l.padding, l.batch_norm, l.bias));
+        break;
+      case Kind::kLinear:
+        layers_[i] = register_module(l.name, torch::nn::Linear(torch::nn::LinearOptions(
+                                                                   l.in_features, l.out_features)
+                                                                   .bias(l.bias)));
+        break;
+      case Kind::kBasicBlock:
+        layers_[i] = register_module(l.name, BasicBlock(l));
+        break;
+      case Kind::kActivation:
+        if (mode_ == Mode::kAnn && plan_.qcfs_levels > 0) {
+          layers_[i] = register_module(l.name, QcfsLambda(plan_.qcfs_init_lambda));
+        }
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+torch::Tensor ModelImpl::Activate(const torch::Tensor& x, const std::string& name, Pass& pass,
+                                  size_t index) {
+  if (mode_ == Mode::kAnn) {
+    if (plan_.qcfs_levels > 0 && index < layers_.size() && layers_[index]) {
+      return QcfsActivation(x, static_cast<QcfsLambdaImpl*>(layers_[index].get())->lambda(),
+                            plan_.qcfs_levels);
+    }
+    return at::relu(x);
+  }
+  torch::Tensor input;  // [T, B, ...]
+  if (pass.timed) {
+    input = Unfold(x, pass.t);
+  } else {
+    input = RepeatOverTime(x, pass.t);  // a stride-0 view: no T copies
+  }
+  torch::Tensor spikes = MultiStepNeuron(input, neuron_);  // [T, B, ...]
+  if (pass.options->spike_stats) {
+    pass.out.spike_stats.push_back(
+        LayerSpikeStats{name, spikes.detach().sum(at::kDouble), spikes.numel()});
+  }
+  pass.timed = true;
+  pass.last_spikes = spikes;
+  return spikes.flatten(0, 1);  // [T*B, ...]
+}
+
+torch::Tensor ModelImpl::RunBlock(size_t index, const torch::Tensor& x, Pass& pass) {
+  const PlannedLayer& l = plan_.layers[index];
+  auto* block = static_cast<BasicBlockImpl*>(layers_[index].get());
+  const bool input_timed = pass.timed;
+  torch::Tensor y = Activate(block->conv1->forward(x), l.name + ".act1", pass);
+  y = block->conv2->forward(y);  // [N, C, H, W]
+  torch::Tensor shortcut = block->shortcut ? block->shortcut->forward(x) : x;
+  if (mode_ == Mode::kSnn && !input_timed) {
+    // The block's input was still [B, ...]; the main path is now [T*B, ...].
+    shortcut = RepeatOverTime(shortcut, pass.t).flatten(0, 1);
+  }
+  return Activate(y + shortcut, l.name + ".act2", pass);
+}
+
+ModelOutput ModelImpl::forward(const torch::Tensor& input, const ForwardOptions& options) {
+  const FeatureShape& in = plan_.input_shape;
+  Pass pass;
+  pass.options = &options;
+  torch::Tensor x;
+  if (input.dim() == 5) {
+    TORCH_CHECK(mode_ == Mode::kSnn, "the ANN takes [B, C, H, W] input, got ", input.sizes());
+    pass.t = input.size(0);
+    pass.timed = true;
+    x = input.flatten(0, 1);
+  } else {
+    TORCH_CHECK(input.dim() == 4, "model input must be [B, C, H, W] or [T, B, C, H, W], got ",
+                input.sizes());
+    TORCH_CHECK(mode_ == Mode::kAnn || encoding_ == EncoderSpec::DIRECT,
+                "this SNN's encoder is not DIRECT: feed encoded [T, B, C, H, W] input");
+    TORCH_CHECK(options.timesteps >= 1, "timesteps must be >= 1, got ", options.timesteps);
+    pass.t = mode_ == Mode::kSnn ? options.timesteps : 1;
+    x = input;
+  }
+  TORCH_CHECK(x.size(1) == in[0] && x.size(2) == in[1] && x.size(3) == in[2],
+              "model input must be ", in[0], "x", in[1], "x", in[2], " per sample, got ",
+              input.sizes());
+  const int64_t batch = pass.timed ? x.size(0) / pass.t : x.size(0);
+
+  for (size_t i = 0; i < plan_.layers.size(); ++i) {
+    const PlannedLayer& l = plan_.layers[i];
+    switch (l.kind) {
+      case Kind::kConv:
+        x = static_cast<ConvBnImpl*>(layers_[i].get())->forward(x);
+        break;
+      case Kind::kActivation:
+        x = Activate(x, l.name, pass, i);
+        break;
+      case Kind::kBasicBlock:
+        x = RunBlock(i, x, pass);
+        break;
+      case Kind::kMaxPool:
+        x = MaxPool2d(x, l.kernel_size, l.stride, l.padding);
+        break;
+      case Kind::kAvgPool:
+        x = at::avg_pool2d(x, {l.kernel_size, l.kernel_size}, {l.stride, l.stride},
+                           {l.padding, l.padding});
+        break;
+      case Kind::kGlobalAvgPool:
+        x = at::adaptive_avg_pool2d(x, {1, 1});
+        break;
+      case Kind::kFlatten:
+        x = x.flatten(1);
+        break;
+      case Kind::kLinear:
+        x = dynamic_cast<torch::nn::LinearImpl*>(layers_[i].get())->forward(x);
+        break;
+      case Kind::kDropout:
+        x = at::dropout(x, l.dropout_p, is_training());
+        break;
+    }
+    if (options.taps && !l.tap.empty()) {
+      pass.out.taps.insert(l.tap, mode_ == Mode::kSnn ? pass.last_spikes : x);
+    }
+  }
+
+  // x: [T*B, K] (timed) or [B, K].
+  torch::Tensor per_step = pass.timed ? Unfold(x, pass.t)
+                                      : x.unsqueeze(0).expand({pass.t, batch, x.size(1)});
+  pass.out.logits = pass.timed ? per_step.mean(0) : x;
+  if (options.cumulative_logits) {
+    torch::Tensor steps = at::arange(1, pass.t + 1, x.options()).view({pass.t, 1, 1});
+    pass.out.cumulative_logits = per_step.cumsum(0) / steps;
+  }
+  return std::move(pass.out);
+}
+
+absl::StatusOr<Model> BuildModel(const ModelSpec& spec, Mode mode) {
+  LASNN_ASSIGN_OR_RETURN(ModelPlan plan, PlanModel(spec));
+  if (mode == Mode::kSnn && plan.qcfs_levels > 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "activation.kind QCFS: model '", spec.name(), "' has QCFS activations, which exist only "
+        "in the ANN; train the ANN, then convert it (baselines/conversion, Normalisation::kQcfs)"));
+  }
+  return TorchCall(absl::StrCat("building model ", spec.name()), [&]() -> absl::StatusOr<Model> {
+    return Model(std::move(plan), mode, spec.encoder().kind(),
+                 NeuronOptionsFromSpec(spec.neuron()));
+  });
+}
+
+int64_t CountParameters(const torch::nn::Module& module) {
+  int64_t n = 0;
+  for (const torch::Tensor& p : module.parameters()) {
+    if (p.requires_grad()) n += p.numel();
+  }
+  return n;
+}
+
+}  // namespace lasnn
