@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "baselines/conversion/conversion.h"
 #include "datasets/batcher.h"
+#include "datasets/quadrants.h"
 #include "lasnn/core/device.h"
 #include "lasnn/models/model.h"
 #include "lasnn/models/model_spec.h"
@@ -35,26 +36,8 @@ ABSL_FLAG(std::string, tmp_dir, "/tmp", "scratch directory for run directories")
 namespace lasnn {
 namespace {
 
-constexpr int kClasses = 4;
-
-// Class k lights quadrant k of a 1x8x8 image, plus seeded noise (named fashion_mnist for the
-// batcher's normalisation).
-datasets::Dataset Quadrants(int64_t n, uint64_t seed) {
-  at::manual_seed(seed);
-  at::Tensor labels = at::randint(0, kClasses, {n}, at::kLong);
-  at::Tensor images = at::randint(0, 60, {n, 1, 8, 8}, at::kByte);
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t k = labels[i].item<int64_t>();
-    images[i][0].narrow(0, (k / 2) * 4, 4).narrow(1, (k % 2) * 4, 4).add_(150);
-  }
-  datasets::Dataset d;
-  d.name = "fashion_mnist";
-  d.split = "train";
-  d.images = images.contiguous();
-  d.labels = labels;
-  d.num_classes = kClasses;
-  return d;
-}
+constexpr int kClasses = datasets::kQuadrantClasses;
+using datasets::Quadrants;
 
 absl::StatusOr<ModelSpec> Spec(bool teacher, bool qcfs) {
   std::string text = teacher ? R"pb(

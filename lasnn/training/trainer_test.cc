@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "datasets/quadrants.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lasnn/models/model_spec.h"
@@ -23,29 +24,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr int kClasses = 4;
+constexpr int kClasses = datasets::kQuadrantClasses;
+using datasets::Quadrants;
 
 std::string TempDir(const std::string& name) {
   return TestTmpPath(name);
-}
-
-// A learnable 1x8x8 task: class k lights quadrant k, plus seeded noise. Named fashion_mnist so
-// the batcher normalises with that dataset's statistics.
-datasets::Dataset Quadrants(int64_t n, uint64_t seed) {
-  at::manual_seed(seed);
-  at::Tensor labels = at::randint(0, kClasses, {n}, at::kLong);
-  at::Tensor images = at::randint(0, 60, {n, 1, 8, 8}, at::kByte);
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t k = labels[i].item<int64_t>();
-    images[i][0].narrow(0, (k / 2) * 4, 4).narrow(1, (k % 2) * 4, 4).add_(150);
-  }
-  datasets::Dataset d;
-  d.name = "fashion_mnist";
-  d.split = "train";
-  d.images = images.contiguous();
-  d.labels = labels;
-  d.num_classes = kClasses;
-  return d;
 }
 
 ModelSpec Spec(const std::string& text) {
