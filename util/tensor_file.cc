@@ -346,7 +346,8 @@ absl::StatusOr<std::string> EncodeTensorFile(const NamedTensors& tensors,
     e.end = buffer_size;
     header.entries.push_back(std::move(e));
   }
-  // The checksum is a fixed-length hex string: write a placeholder, fill it in last.
+  // The checksum covers the header it sits in: reserve its 64-hex-digit slot now and write the
+  // digest into that slot once the rest of the header and the data are hashed.
   header.metadata[std::string(kTensorFileChecksumKey)] = std::string(64, '0');
   std::string json = absl::StrCat("{", JsonQuote(kMetadataKey), ": {");
   size_t checksum_at = 0;
