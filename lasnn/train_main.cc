@@ -18,7 +18,6 @@
 // <run_dir>/best_weights.pt and a TorchScript export to <run_dir>/model.torchscript.pt.
 #include <ATen/Parallel.h>
 #include <google/protobuf/text_format.h>
-#include <torch/cuda.h>
 #include <torch/utils.h>
 
 #include <cstdio>
@@ -33,6 +32,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "datasets/load_dataset.h"
+#include "lasnn/core/device.h"
 #include "lasnn/interop/export.h"
 #include "lasnn/models/model_spec.h"
 #include "lasnn/models/presets.h"
@@ -74,7 +74,8 @@ ABSL_FLAG(std::string, run_dir, "", "output directory (required)");
 ABSL_FLAG(bool, resume, false, "continue from <run_dir>/checkpoint.pt");
 ABSL_FLAG(int32_t, eval_timesteps, 0, "T_max of the final test evaluation (0: training T)");
 ABSL_FLAG(std::string, device, "cpu",
-          "cpu, or cuda / cuda:<i> (needs a CUDA LibTorch, see README, and a visible GPU)");
+          "cpu; cuda / cuda:<i> (needs a CUDA LibTorch, see README, and a visible GPU); or lazy "
+          "(LibTorch's lazy tensor backend on the CPU, which stands in for a GPU in tests)");
 ABSL_FLAG(int32_t, world_size, -1,
           "data-parallel processes (-1: WORLD_SIZE or SLURM_NTASKS, else 1); --batch_size is per "
           "process");
@@ -101,19 +102,12 @@ absl::StatusOr<DistillConfig::Method> ParseMethod(const std::string& text) {
   return m;
 }
 
-// --device, checked before any data is loaded.
+// --device, checked before any data is loaded (lasnn/core/device.h: cpu, cuda[:i], lazy).
 absl::StatusOr<c10::Device> ParseDevice(const std::string& flag) {
-  c10::Device device(c10::kCPU);
-  LASNN_RETURN_IF_ERROR(
-      TorchCall(absl::StrCat("--device='", flag, "'"), [&] { device = c10::Device(flag); }));
-  if (!device.is_cpu() && !device.is_cuda()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--device=", flag, ": expected cpu, cuda or cuda:<index>"));
-  }
-  if (device.is_cuda() && !torch::cuda::is_available()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "--device=", flag, ": this LibTorch has no CUDA or no GPU is visible (build with "
-        "LIBTORCH_HOME=<CUDA LibTorch>)"));
+  absl::StatusOr<c10::Device> device = ResolveDevice(flag);
+  if (!device.ok()) {
+    return absl::Status(device.status().code(),
+                        absl::StrCat("--device: ", device.status().message()));
   }
   return device;
 }
@@ -209,10 +203,11 @@ absl::Status Run() {
   LASNN_ASSIGN_OR_RETURN(std::unique_ptr<DataParallel> dp, DataParallel::Join(dpo));
   TrainerOptions options;
   options.device = device;
-  if (options.device.is_cuda() && dp->world_size() > 1) {
-    return absl::UnimplementedError(
-        "data-parallel training on CUDA needs NCCL process groups, which are not wired yet; "
-        "run one process per GPU on separate experiments, or data-parallel on the CPU (Gloo)");
+  if (!options.device.is_cpu() && dp->world_size() > 1) {
+    return absl::UnimplementedError(absl::StrCat(
+        "--device=", options.device.str(), " with --world_size > 1: data-parallel training runs "
+        "on the CPU only (Gloo); CUDA needs NCCL process groups, which are not wired yet. Run "
+        "one process per GPU on separate experiments"));
   }
   options.run_dir = run_dir;
   options.resume = absl::GetFlag(FLAGS_resume);
@@ -231,7 +226,7 @@ absl::Status Run() {
   eo.batch_size = t->eval_batch_size();
   eo.device = device;
   LASNN_ASSIGN_OR_RETURN(EvalResult r, EvaluateAccuracy(model, splits.test, eo));
-  model->to(c10::Device(c10::kCPU));  // the TorchScript export is a CPU model
+  MoveToDevice(*model, c10::Device(c10::kCPU));  // the TorchScript export is a CPU model
   std::string csv = "t,test_accuracy\n";
   for (size_t i = 0; i < r.accuracy_at_t.size(); ++i) {
     absl::StrAppend(&csv, i + 1, ",", r.accuracy_at_t[i], "\n");

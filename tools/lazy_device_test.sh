@@ -5,7 +5,7 @@
 # a teacher (attention maps, KD); feature KD (aligners); evaluation at every t; conversion
 # (calibration by every normalisation, simulation); QCFS (training and conversion); and a
 # two-experiment harness sweep (LaSNN joint, MaxNorm conversion) through `lasnn sweep` that must
-# write two OK records and a report.
+# write two OK records and a report; and `lasnn/train --device=lazy`.
 set -uo pipefail
 check=tools/lazy_device_check
 lasnn=tools/lasnn
@@ -74,6 +74,25 @@ SUITE
   [[ -s "${tmp}/report/report.md" ]] || { echo "no report.md"; return 1; }
 }
 run_case harness_sweep harness_sweep
+
+# lasnn/train --device=lazy: the single-model front door (training with checkpoints, the final
+# test evaluation on the device, the TorchScript export moved back to the CPU).
+train_binary() {
+  [[ -d "${tmp}/data" ]] || datasets/make_synthetic_data --dataset=fashion_mnist \
+      --out_dir="${tmp}/data" --train_per_class=6 --test_per_class=2 || return 1
+  cat > "${tmp}/student.textproto" <<MODEL
+name: "s" input { channels: 1 height: 28 width: 28 } num_classes: 10
+layers { conv { out_channels: 4 stride: 2 } } layers { activation {} }
+layers { pool { kind: AVG kernel_size: 2 } } layers { flatten {} }
+layers { linear { out_features: 10 } }
+MODEL
+  lasnn/train --device=lazy --model="${tmp}/student.textproto" --snn --timesteps=2 \
+      --method=direct --epochs=1 --max_steps_per_epoch=2 --batch_size=8 --threads=1 \
+      --data_dir="${tmp}/data" --run_dir="${tmp}/train_run" || return 1
+  [[ -s "${tmp}/train_run/test_accuracy.csv" && -s "${tmp}/train_run/model.torchscript.pt" ]] || {
+    echo "lasnn/train wrote no test_accuracy.csv or TorchScript export"; return 1; }
+}
+run_case train_binary train_binary
 
 if (( ${#failed[@]} > 0 )); then
   echo "FAIL: lazy device cases failed: ${failed[*]}" >&2

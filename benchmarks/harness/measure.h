@@ -5,7 +5,9 @@
 // timed; the median in milliseconds. Throughput: `run_batch` (`batch_size` images) is then called
 // `throughput_repeats` times timed; `batch_size` over the median time, in images per second.
 // The calls happen in exactly that order, so the last call is always a `run_batch` call.
-// A GPU caller synchronises inside the callables for the times to mean anything.
+// Each timed call goes through `TimingOptions::time_call`: a device-aware timer (lasnn/core/device.h
+// TimeOnDevice: CUDA events on CUDA, synchronise-then-clock on other devices) or, by default, the
+// steady clock, which only means something for work that is done when the call returns (the CPU).
 #ifndef LASNN_BENCHMARKS_HARNESS_MEASURE_H_
 #define LASNN_BENCHMARKS_HARNESS_MEASURE_H_
 
@@ -15,7 +17,14 @@
 
 namespace lasnn {
 
+// Seconds taken by one call of its argument.
+using CallTimer = std::function<double(const std::function<void()>&)>;
+
+// The steady clock around the call.
+double WallSeconds(const std::function<void()>& fn);
+
 struct TimingOptions {
+  CallTimer time_call = WallSeconds;
   int warmup = 1;
   int latency_repeats = 1;     // >= 1
   int throughput_repeats = 3;  // >= 1
@@ -29,8 +38,9 @@ struct LatencyThroughput {
 // The upper median (element size/2 of the sorted values); 0 for none.
 double Median(std::vector<double> values);
 
-// Wall seconds of each of `repeats` timed calls of `fn` (steady clock).
-std::vector<double> TimeCalls(int repeats, const std::function<void()>& fn);
+// Seconds of each of `repeats` calls of `fn`, each timed by `time_call`.
+std::vector<double> TimeCalls(int repeats, const std::function<void()>& fn,
+                              const CallTimer& time_call = WallSeconds);
 
 LatencyThroughput MeasureLatencyThroughput(const std::function<void()>& run_one,
                                            const std::function<void()>& run_batch,

@@ -1,6 +1,7 @@
 #include "benchmarks/harness/measure.h"
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -51,6 +52,27 @@ TEST(MeasureLatencyThroughputTest, WarmsUpThenTimesOneThenBatch) {
   // 10 images in >= 5 ms each: at most 2000 images per second.
   EXPECT_GT(m.throughput_img_s, 0);
   EXPECT_LE(m.throughput_img_s, 2000);
+}
+
+TEST(MeasureLatencyThroughputTest, EveryTimedCallGoesThroughTheTimer) {
+  std::string order;
+  TimingOptions o;
+  o.warmup = 2;
+  o.latency_repeats = 3;
+  o.throughput_repeats = 1;
+  o.time_call = [&](const std::function<void()>& fn) {
+    order += '[';
+    fn();
+    order += ']';
+    return 0.25;  // a device timer's reading, not the clock's
+  };
+  const LatencyThroughput m = MeasureLatencyThroughput([&] { order += 'o'; },
+                                                       [&] { order += 'B'; },
+                                                       /*batch_size=*/10, o);
+  // The warm-up calls are untimed; every timed call is wrapped, and its reading is what counts.
+  EXPECT_EQ(order, "oo[o][o][o][B]");
+  EXPECT_DOUBLE_EQ(m.latency_ms, 250.0);
+  EXPECT_DOUBLE_EQ(m.throughput_img_s, 40.0);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -18,6 +19,8 @@
 
 #if defined(LASNN_WITH_CUDA)
 #include <ATen/cuda/CUDAContext.h>
+#include <ATen/cuda/CUDAEvent.h>
+#include <c10/cuda/CUDAGuard.h>
 #endif
 
 namespace lasnn {
@@ -138,6 +141,27 @@ void SynchronizeDevice(const c10::Device& device) {
     torch::lazy::LazyGraphExecutor::Get()->SyncLiveTensorsGraph(&backend, {}, /*wait=*/true);
     torch::lazy::LazyGraphExecutor::Get()->WaitDeviceOps({backend});
   }
+}
+
+double TimeOnDevice(const c10::Device& device, const std::function<void()>& fn) {
+#if defined(LASNN_WITH_CUDA)
+  if (device.is_cuda()) {
+    const c10::cuda::CUDAGuard guard(device);
+    at::cuda::CUDAEvent start(cudaEventDefault);
+    at::cuda::CUDAEvent stop(cudaEventDefault);
+    start.record();
+    fn();
+    stop.record();
+    stop.synchronize();
+    return static_cast<double>(start.elapsed_time(stop)) / 1e3;
+  }
+#endif
+  using Clock = std::chrono::steady_clock;
+  SynchronizeDevice(device);
+  const Clock::time_point begin = Clock::now();
+  fn();
+  SynchronizeDevice(device);
+  return std::chrono::duration<double>(Clock::now() - begin).count();
 }
 
 void MarkStep(const c10::Device& device) {

@@ -13,6 +13,7 @@
 #include <c10/core/Device.h>
 #include <torch/nn/module.h>
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -41,6 +42,13 @@ void MoveToDevice(torch::nn::Module& module, const c10::Device& device);
 // work: CUDA synchronises the device (where LibTorch has CUDA); lazy runs every pending graph
 // and waits for it; CPU returns at once.
 void SynchronizeDevice(const c10::Device& device);
+
+// Seconds taken by the work that `fn` runs on `device`. On CUDA, where LibTorch has CUDA compiled
+// in (LASNN_WITH_CUDA), by two CUDA events recorded on the device's current stream around `fn`,
+// waiting on the second: queued earlier work is not counted and the host clock is not involved.
+// Elsewhere by the steady clock, with SynchronizeDevice before each reading (on the CPU that is
+// a plain wall-clock time; on lazy it includes running the pending graph).
+double TimeOnDevice(const c10::Device& device, const std::function<void()>& fn);
 
 // Ends a training (or evaluation) step on a lazy device: runs the pending graph of all live
 // lazy tensors and starts a new one. No-op on other devices.

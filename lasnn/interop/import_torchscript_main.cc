@@ -3,13 +3,13 @@
 // lasnn/interop/torchscript_import.h) into a ModelSpec text file and our weights file, checks that both
 // give the same logits, and prints the layers mapped:
 //
-//   bazel run //lasnn:import_torchscript -- --torchscript=$PWD/teacher.pt --input=1x28x28 \
+//   bazel run //lasnn:import_torchscript -- --torchscript=$PWD/teacher.pt --input=1x28x28
 //       --out_spec=$PWD/teacher.textproto --out_weights=$PWD/teacher_weights.pt
 //
 // The outputs feed conversion and distillation like a teacher trained here:
-//   bazel run //baselines/conversion:convert -- --model=$PWD/teacher.textproto \
+//   bazel run //baselines/conversion:convert -- --model=$PWD/teacher.textproto
 //       --weights=$PWD/teacher_weights.pt
-//   bazel run //lasnn:train -- --teacher_model=$PWD/teacher.textproto \
+//   bazel run //lasnn:train -- --teacher_model=$PWD/teacher.textproto
 //       --teacher_weights=$PWD/teacher_weights.pt ...
 // The teacher must have been trained on inputs normalised as our dataset loaders normalise them.
 #include <cstdio>

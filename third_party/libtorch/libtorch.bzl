@@ -22,6 +22,23 @@ def _abi_define(rctx, home):
                 return ["_GLIBCXX_USE_CXX11_ABI=0"]
     return []
 
+def _cuda_include_dirs(rctx, home):
+    """CUDA toolkit header directories for a CUDA LibTorch: $CUDA_HOME/include, else
+    /usr/local/cuda/include, else the pip wheels' <site-packages>/nvidia/*/include beside
+    <site-packages>/torch (cuda_runtime, cublas, cusparse, cusolver, ...). Empty when none."""
+    for root in [rctx.os.environ.get("CUDA_HOME", ""), "/usr/local/cuda"]:
+        if root and rctx.path(root + "/include/cuda_runtime_api.h").exists:
+            return [root + "/include"]
+    nvidia = rctx.path(home + "/../nvidia")
+    dirs = []
+    if nvidia.exists:
+        for d in nvidia.readdir():
+            inc = rctx.path(str(d) + "/include")
+            if inc.exists:
+                dirs.append(str(inc))
+    has_runtime = [d for d in dirs if rctx.path(d + "/cuda_runtime_api.h").exists]
+    return sorted(dirs) if has_runtime else []
+
 def _libtorch_repository_impl(rctx):
     # Fails with the pins check; re-runs when the installed versions change.
     rctx.path(rctx.attr.pins)
@@ -41,9 +58,26 @@ def _libtorch_repository_impl(rctx):
             "-Wl,--push-state,--no-as-needed",
         ] + libs + ["-Wl,--pop-state"]
         hdrs = 'glob(["include/**"], allow_empty = False)'
-        includes = '["include", "include/torch/csrc/api/include"]'
+        include_dirs = ["include", "include/torch/csrc/api/include"]
         defines = _abi_define(rctx, home)
         flavour = "LIBTORCH_HOME=%s (%s)" % (home, "CUDA" if has_cuda else "CPU")
+        if has_cuda:
+            # With the CUDA headers, LASNN_WITH_CUDA compiles in what needs them: the GPU model
+            # in run records and CUDA-event timing (lasnn/core/device.cc).
+            cuda_dirs = _cuda_include_dirs(rctx, home)
+            for i, d in enumerate(cuda_dirs):
+                rctx.symlink(d, "cuda_include/%d" % i)
+                include_dirs.append("cuda_include/%d" % i)
+            if cuda_dirs:
+                hdrs = 'glob(["include/**", "cuda_include/**"], allow_empty = False)'
+                defines = defines + ["LASNN_WITH_CUDA"]
+                flavour += ", CUDA headers from " + ", ".join(cuda_dirs)
+            else:
+                # buildifier: disable=print
+                print("LibTorch has CUDA but no CUDA headers were found (CUDA_HOME, " +
+                      "/usr/local/cuda, <site-packages>/nvidia/*/include): records will not " +
+                      "name the GPU model and timing uses synchronise-then-clock")
+        includes = repr(include_dirs)
     else:
         if not rctx.path(_DEBIAN_API_INCLUDE + "/torch/torch.h").exists:
             fail("LibTorch not found: install Debian's libtorch-dev (tools/setup.sh) or set " +
@@ -87,6 +121,6 @@ libtorch_repository = repository_rule(
             allow_single_file = True,
         ),
     },
-    environ = ["LIBTORCH_HOME"],
+    environ = ["LIBTORCH_HOME", "CUDA_HOME"],
     local = True,
 )
