@@ -14,8 +14,8 @@ namespace {
 using ::google::protobuf::util::MessageDifferencer;
 
 TEST(CheckedInConfigsTest, SuitesParseAndExpand) {
-  for (const char* name : {"fmnist", "fmnist_quick", "fmnist_full", "fmnist_regression", "cifar10",
-                           "cifar100", "tinyimagenet"}) {
+  for (const char* name : {"fmnist", "fmnist_quick", "fmnist_full", "fmnist_regression",
+                           "fmnist_paradigms", "cifar10", "cifar100", "tinyimagenet"}) {
     auto suite = LoadSuiteFile(std::string("benchmarks/suites/") + name + ".textproto");
     ASSERT_TRUE(suite.ok()) << name << ": " << suite.status();
     auto all = ExpandSuite(*suite);
@@ -26,6 +26,19 @@ TEST(CheckedInConfigsTest, SuitesParseAndExpand) {
   auto all = ExpandSuite(*fmnist);
   // 4 methods x 4 T on the small student, 2 x 4 on the deeper one, 5 conversions.
   EXPECT_EQ(all->size(), 16u + 8u + 5u);
+  // Three paradigms x 3 seeds, and joint with the former attention loss x 3 seeds, all at T = 4
+  // on one budget.
+  auto paradigms = LoadSuiteFile("benchmarks/suites/fmnist_paradigms.textproto");
+  ASSERT_TRUE(paradigms.ok()) << paradigms.status();
+  auto runs = ExpandSuite(*paradigms);
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_EQ(runs->size(), 12u);
+  for (const ExperimentConfig& r : *runs) {
+    EXPECT_EQ(r.train().timesteps(), 4) << r.name();
+    EXPECT_EQ(r.train().epochs(), 2) << r.name();
+    EXPECT_EQ(r.train().max_steps_per_epoch(), 300) << r.name();
+    EXPECT_EQ(r.train().distill().method(), DistillConfig::LASNN) << r.name();
+  }
 }
 
 TEST(CheckedInConfigsTest, ModelConfigsParseValidateAndMatchPresets) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trains the Fashion-MNIST SNN student with every training method (direct, logit-KD, feature-KD,
-# LaSNN joint, LaSNN stagewise) on several seeds with the same budget, and prints mean and spread
+# LaSNN joint, LaSNN curriculum, LaSNN stage by stage) on several seeds with the same budget, and prints mean and spread
 # of the test accuracy at t = 1, 2, 4, 8 (students trained at T=4, evaluated at every t <= 8 from
 # one simulation).
 #
@@ -17,7 +17,7 @@ bazel build -c opt //lasnn:train >/dev/null 2>&1 || bazel build -c opt //lasnn:t
 train=bazel-bin/lasnn/train
 config="${PWD}/benchmarks/configs/fmnist_student.textproto"
 mkdir -p "${out}"
-methods=(direct logit_kd feature_kd lasnn_joint lasnn_stagewise)
+methods=(direct logit_kd feature_kd lasnn_joint lasnn_curriculum lasnn_stage_by_stage)
 for seed in "${seeds[@]}"; do
   for m in "${methods[@]}"; do
     dir="${out}/${m}_s${seed}"
@@ -28,7 +28,8 @@ for seed in "${seeds[@]}"; do
       direct) args+=(--method=direct) ;;
       logit_kd|feature_kd) args+=(--method="${m}") ;;
       lasnn_joint) args+=(--method=lasnn --paradigm=joint) ;;
-      lasnn_stagewise) args+=(--method=lasnn --paradigm=stagewise) ;;
+      lasnn_curriculum) args+=(--method=lasnn --paradigm=curriculum) ;;
+      lasnn_stage_by_stage) args+=(--method=lasnn --paradigm=stage_by_stage) ;;
     esac
     if [[ "${m}" != direct ]]; then
       args+=(--teacher_model=fmnist_vgg --teacher_weights="${teacher_dir}/best_weights.pt")
@@ -42,9 +43,9 @@ for seed in "${seeds[@]}"; do
   done
 done
 # Summary: mean and spread (min..max) over the seeds whose run finished of test accuracy at t = 1, 2, 4, 8.
-printf '%-16s %-22s %-22s %-22s %-22s\n' method t=1 t=2 t=4 t=8
+printf '%-22s %-22s %-22s %-22s %-22s\n' method t=1 t=2 t=4 t=8
 for m in "${methods[@]}"; do
-  line=$(printf '%-16s' "${m}")
+  line=$(printf '%-22s' "${m}")
   for t in 1 2 4 8; do
     vals=$(for seed in "${seeds[@]}"; do
       f="${out}/${m}_s${seed}/test_accuracy.csv"

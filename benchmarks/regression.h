@@ -26,6 +26,20 @@ namespace lasnn {
 absl::StatusOr<std::map<std::string, double>> RegressionMetrics(
     const std::vector<RunRecord>& records);
 
+// The number of test images behind each accuracy metric of RegressionMetrics(records): the
+// record's evaluated images (its per-image outcomes, else eval_subset, else the 10,000 images of
+// the Fashion-MNIST test set), the teacher's whole test set; gaps are not counted.
+std::map<std::string, int64_t> RegressionImageCounts(const std::vector<RunRecord>& records);
+
+// `bands` for a machine other than the one they were measured on: each accuracy band widened
+// to at least golden +- 1.96 * sqrt(2 p (1 - p) / n) (p the golden accuracy, n its images in
+// `images`): the 95% half-width of the difference between two independent accuracies on n
+// images, what another seed's run may differ by. A gap's lower bound widens by
+// 1.96 * sqrt(2 (pa (1 - pa) + pb (1 - pb)) / n) from its two accuracies' goldens. Bands of
+// metrics without an image count are kept.
+AccuracyBands WidenForOtherHardware(const AccuracyBands& bands,
+                                    const std::map<std::string, int64_t>& images);
+
 // Bands golden +- tolerance for accuracies; gaps get only a lower bound (golden - tolerance).
 AccuracyBands MakeBands(const std::map<std::string, double>& metrics, double tolerance);
 
@@ -44,6 +58,13 @@ std::vector<BandCheck> CheckBands(const std::map<std::string, double>& metrics,
 
 // A fixed-width table: metric, value, golden, band, delta, verdict; failing rows first.
 std::string FormatBandTable(const std::vector<BandCheck>& rows);
+
+// Why the check keeps fixed bands rather than asking whether a metric "moved beyond noise"
+// (reports/compare.h), and the test images' noise beside each band: for every accuracy metric
+// (RegressionMetrics names) of a record with per-image outcomes, the half-width of its bootstrap
+// 95% interval over the evaluated images (reports/paired_stats.h BootstrapAccuracy), next to the
+// band's half-width (gaps: golden - low); "-" without outcomes. Fixed-width text.
+std::string BandsVersusNoise(const std::vector<RunRecord>& records, const AccuracyBands& bands);
 
 }  // namespace lasnn
 

@@ -47,6 +47,7 @@ absl::Status Update() {
   bands.set_suite(kRegressionSuite);
   const BuildInfo& b = GetBuildInfo();
   bands.set_measured_on(absl::StrCat("libtorch ", b.libtorch, ", ", b.compiler, ", 2 threads"));
+  bands.set_hardware(HardwareDescription());
   std::string text;
   google::protobuf::TextFormat::PrintToString(bands, &text);
   LASNN_RETURN_IF_ERROR(WriteFileAtomically(

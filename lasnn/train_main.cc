@@ -57,7 +57,9 @@ ABSL_FLAG(bool, snn, false, "train the SNN twin of --model (else the ANN)");
 ABSL_FLAG(std::string, method, "",
           "direct | logit_kd | feature_kd | lasnn (default: the config's, else lasnn for an SNN "
           "with a teacher, direct otherwise)");
-ABSL_FLAG(std::string, paradigm, "", "joint | stagewise (LaSNN layer-wise paradigm)");
+ABSL_FLAG(std::string, paradigm, "",
+          "joint | curriculum | stage_by_stage: LaSNN's layer-wise paradigm, in either reading "
+          "(train_config.proto); stagewise is the old name of curriculum");
 ABSL_FLAG(std::string, teacher_model, "", "teacher preset name or ModelSpec .textproto");
 ABSL_FLAG(std::string, teacher_weights, "", "teacher weights file (best_weights.pt of its run)");
 ABSL_FLAG(int32_t, epochs, 0, "epochs (0: the config's)");
@@ -116,7 +118,10 @@ absl::Status Run() {
   LASNN_ASSIGN_OR_RETURN(const c10::Device device, ParseDevice(absl::GetFlag(FLAGS_device)));
   TrainRunConfig config;
   if (!absl::GetFlag(FLAGS_config).empty()) {
-    LASNN_ASSIGN_OR_RETURN(config, ParseTextProtoFile<TrainRunConfig>(absl::GetFlag(FLAGS_config)));
+    const std::string path = absl::GetFlag(FLAGS_config);
+    LASNN_ASSIGN_OR_RETURN(const std::string text, ReadFileToString(path));
+    LASNN_ASSIGN_OR_RETURN(config, ParseTextProto<TrainRunConfig>(text, path));
+    WarnAboutDeprecatedNames(text, path, TrainRunConfig::descriptor());
   }
   TrainConfig* t = config.mutable_train();
   if (!absl::GetFlag(FLAGS_model).empty()) {
@@ -138,9 +143,19 @@ absl::Status Run() {
                                                           : DistillConfig::DIRECT);
   }
   if (!absl::GetFlag(FLAGS_paradigm).empty()) {
-    DistillConfig::Paradigm p;
-    if (!DistillConfig::Paradigm_Parse(absl::AsciiStrToUpper(absl::GetFlag(FLAGS_paradigm)), &p)) {
-      return absl::InvalidArgumentError("--paradigm must be joint or stagewise");
+    const std::string name = absl::AsciiStrToUpper(absl::GetFlag(FLAGS_paradigm));
+    DistillConfig::Paradigm p = DistillConfig::JOINT;
+    if (!DistillConfig::Paradigm_Parse(name, &p)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--paradigm must be joint, curriculum or stage_by_stage, got '",
+          absl::GetFlag(FLAGS_paradigm), "'"));
+    }
+    if (name != DistillConfig::Paradigm_Name(p)) {
+      std::cerr << "warning: --paradigm: " << absl::GetFlag(FLAGS_paradigm)
+                << " is the old name of "
+                << absl::AsciiStrToLower(DistillConfig::Paradigm_Name(p))
+                << " (same behaviour); write --paradigm="
+                << absl::AsciiStrToLower(DistillConfig::Paradigm_Name(p)) << "\n";
     }
     t->mutable_distill()->set_paradigm(p);
   }

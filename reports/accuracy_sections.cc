@@ -18,7 +18,10 @@
 #include "reports/doc.h"
 #include "reports/format.h"
 #include "reports/grouping.h"
+#include "reports/intervals.h"
+#include "reports/paired_stats.h"
 #include "reports/records.h"
+#include "reports/reference.h"
 #include "reports/stats.h"
 
 namespace lasnn {
@@ -46,27 +49,61 @@ void TeacherSection(const Dataset& d, Doc& doc) {
   }
 }
 
+namespace {
+
+// The 95% interval cell of an accuracy: "91.28–94.32 (seeds)", "92.31–93.27 (images)", or why
+// there is none.
+std::string IntervalCell(const std::vector<const RunRecord*>& runs, const std::vector<double>& acc,
+                         int t) {
+  const AccuracyInterval ci = AccuracyIntervalOf(runs, acc, t);
+  if (!ci.available) return ci.basis == "unavailable (no per-image outcomes)"
+                                ? "no per-image outcomes"
+                                : ci.basis;
+  return absl::StrCat(PctRange(ci.interval.lo, ci.interval.hi), " (", ci.basis, ")");
+}
+
+// A difference cell: "-0.40 [-1.20, 0.40]", with its basis when it is not one run's images,
+// "reference" for the reference itself, or why there is none.
+std::string DifferenceCell(const Difference& d) {
+  if (!d.available) return d.basis;
+  std::string s = absl::StrCat(Points(d.estimate), " ", PointsRange(d.interval.lo, d.interval.hi));
+  if (d.basis != "images") absl::StrAppend(&s, " (", d.basis, ")");
+  return s;
+}
+
+std::string ImagesCell(const Difference& vs_ref, const Difference& vs_ann) {
+  std::set<int32_t> n;
+  for (const Difference* d : {&vs_ref, &vs_ann}) {
+    if (d->available) n.insert(d->images);
+  }
+  if (n.empty()) return "-";
+  return absl::StrJoin(n, " / ");
+}
+
+}  // namespace
+
 void ComparisonSection(const Dataset& d, Doc& doc) {
   doc.Heading(3, "Comparison");
   Table t;
-  t.header = {"Method", "Student architecture", "T", "Accuracy (%)", "Gap to ANN (points)",
-              "ANN accuracy (%)", "Seeds", "Test images"};
+  t.header = {"Method", "Student architecture", "T", "Accuracy (%)", "95% interval (%)",
+              "Gap to ANN (points)", "ANN accuracy (%)", "Seeds", "Test images"};
   t.text_columns = 2;
   for (const TrainedGroup& g : d.trained) {
-    t.rows.push_back({MethodDisplayName(g.method), g.student, absl::StrCat(g.T), PctStat(g.acc),
-                      GapOf(g.ann, g.acc), AnnCell(g.ann), absl::StrCat(g.runs.size()),
-                      SamplesOf(g.runs)});
+    t.rows.push_back({MethodDisplayName(g.method), g.student, absl::StrCat(g.T), Pct(Mean(g.acc)),
+                      IntervalCell(g.runs, g.acc, g.T), GapOf(g.ann, g.acc), AnnCell(g.ann),
+                      absl::StrCat(g.runs.size()), SamplesOf(g.runs)});
   }
   for (const ConversionGroup& g : d.conversions) {
     const std::string name = MethodDisplayName(g.method);
     for (int T : ConversionRowsT(g)) {
       const std::vector<double> acc = AccuraciesAt(g, T);
-      t.rows.push_back({name, g.student, absl::StrCat(T), PctStat(acc), GapOf(g.ann, acc),
-                        AnnCell(g.ann), absl::StrCat(g.runs.size()), SamplesOf(g.runs)});
+      t.rows.push_back({name, g.student, absl::StrCat(T), Pct(Mean(acc)),
+                        IntervalCell(g.runs, acc, T), GapOf(g.ann, acc), AnnCell(g.ann),
+                        absl::StrCat(g.runs.size()), SamplesOf(g.runs)});
     }
     std::set<int> within;
     for (size_t i = 0; i < g.runs.size(); ++i) within.insert(WithinOnePoint(*g.runs[i], g.ann[i]));
-    std::vector<std::string> row = {name, g.student, "", "-", "-", AnnCell(g.ann),
+    std::vector<std::string> row = {name, g.student, "", "-", "-", "-", AnnCell(g.ann),
                                     absl::StrCat(g.runs.size()), SamplesOf(g.runs)};
     if (within.size() > 1) {
       std::vector<std::string> parts;
@@ -77,8 +114,9 @@ void ComparisonSection(const Dataset& d, Doc& doc) {
       row[2] = absl::StrCat(w, " (first t within 1 pt)");
       if (w <= static_cast<int>(g.curve.size())) {
         const std::vector<double> acc = AccuraciesAt(g, w);
-        row[3] = PctStat(acc);
-        row[4] = GapOf(g.ann, acc);
+        row[3] = Pct(Mean(acc));
+        row[4] = IntervalCell(g.runs, acc, w);
+        row[5] = GapOf(g.ann, acc);
       }
     } else {
       row[2] = absl::StrCat("never (t≤", g.curve.size(), ")");
@@ -94,9 +132,78 @@ void ComparisonSection(const Dataset& d, Doc& doc) {
       "Gap to ANN = ANN accuracy − SNN accuracy in percentage points; the ANN is the teacher "
       "evaluated on the same test images (QCFS: its own QCFS-trained ANN; Direct training has no "
       "teacher and is compared with the dataset's teacher).");
-  notes.push_back("Several seeds: mean ± sample standard deviation.");
+  notes.push_back(absl::StrCat(
+      "Accuracy: the mean over seeds. 95% interval: for one run, the bootstrap over its test "
+      "images (images; ",
+      Grouped(kBootstrapResamples),
+      " resamples, fixed seed); for several seeds, the Student-t interval of their mean, widened "
+      "to contain the bootstrap over the test images of their pooled accuracy (seeds and images; "
+      "the seeds share their test images, so they alone do not show the test set's noise), or "
+      "the Student-t interval alone where a record has no per-image outcomes (seeds); none for "
+      "one run without per-image outcomes."));
   for (const std::string& s : EvaluationSentences(d)) notes.push_back(s);
   doc.Paragraph(absl::StrJoin(notes, " "));
+}
+
+void DifferencesSection(const Dataset& d, Doc& doc) {
+  const Reference ref = ChooseReference(d);
+  const bool any_outcomes = std::any_of(d.records.begin(), d.records.end(),
+                                        [](const RunRecord* r) { return r->has_outcomes(); });
+  if (!any_outcomes) return;
+  Table t;
+  t.header = {"Method", "Student architecture", "T", "This − LaSNN reference (points)",
+              "This − its ANN (points)", "Images compared"};
+  t.text_columns = 2;
+  std::vector<std::string> left_out;  // results without per-image outcomes
+  auto add = [&](Method m, const std::string& student, int T, const RunsAt& runs, bool is_ref) {
+    if (!std::all_of(runs.runs.begin(), runs.runs.end(),
+                     [](const RunRecord* r) { return r->has_outcomes(); })) {
+      const std::string name = GroupName(m, student, true);
+      if (left_out.empty() || left_out.back() != name) left_out.push_back(name);
+      return;
+    }
+    const Difference vs_ann = DifferenceVsAnn(runs, d.teacher);
+    Difference vs_ref;
+    std::string ref_cell = "-";
+    if (is_ref) {
+      ref_cell = "reference";
+    } else if (ref.group != nullptr) {
+      vs_ref = DifferenceOf(runs, RunsAt{ref.group->runs, ref.group->T});
+      ref_cell = DifferenceCell(vs_ref);
+    }
+    t.rows.push_back({MethodDisplayName(m), student, absl::StrCat(T), ref_cell,
+                      DifferenceCell(vs_ann), ImagesCell(vs_ref, vs_ann)});
+  };
+  for (const TrainedGroup& g : d.trained) {
+    add(g.method, g.student, g.T, RunsAt{g.runs, g.T}, &g == ref.group);
+  }
+  for (const ConversionGroup& g : d.conversions) {
+    for (int T : ConversionRowsT(g)) add(g.method, g.student, T, RunsAt{g.runs, T}, false);
+  }
+  if (t.rows.empty()) return;  // no result with outcomes for every run
+  doc.Heading(3, "Paired differences");
+  doc.AddTable(std::move(t));
+  std::string reference =
+      ref.group == nullptr
+          ? "There is no LaSNN reference in these records."
+          : absl::StrCat("The LaSNN reference is ", MethodDisplayName(ref.group->method), " on ",
+                         ref.group->student, " at T = ", ref.group->T,
+                         " (see Timesteps to match LaSNN).");
+  doc.Paragraph(absl::StrCat(
+      "Differences in accuracy between two results, computed only on the test images both "
+      "evaluated (column Images compared), in percentage points (negative: less accurate than "
+      "the other), with their 95% interval: the paired bootstrap over those images (",
+      Grouped(kBootstrapResamples),
+      " resamples, fixed seed; several seeds on one side are pooled per image); with at least two "
+      "seeds in common, the Student-t interval of the per-seed differences, widened to contain "
+      "that bootstrap. An interval that excludes 0 resolves the difference; one that contains 0 "
+      "does not (within noise). ",
+      reference,
+      " The ANN is the run's teacher (its per-image outcomes); QCFS's own ANN has none.",
+      left_out.empty()
+          ? ""
+          : absl::StrCat(" Not in the table, for want of per-image outcomes (older records): ",
+                         absl::StrJoin(left_out, "; "), ".")));
 }
 
 void ChartSection(const Dataset& d, Doc& doc) {
@@ -166,118 +273,185 @@ void ChartSection(const Dataset& d, Doc& doc) {
   doc.AddTable(std::move(t));
 }
 
-void MatchSection(const Dataset& d, Doc& doc) {
-  // The reference: the LaSNN group with the smallest T whose mean accuracy is within 1 point of
-  // its ANN (ties: the more accurate), else the most accurate LaSNN group (ties: the smaller T).
-  const TrainedGroup* ref = nullptr;
-  bool ref_within = false;
-  for (const TrainedGroup& g : d.trained) {
-    if (!IsLasnn(g.method)) continue;
-    const double acc = Mean(g.acc), ann = Mean(g.ann);
-    const bool within = !std::isnan(ann) && acc >= ann - kOnePoint - kEps;
-    bool better = ref == nullptr;
-    if (!better && within != ref_within) better = within;
-    if (!better && within == ref_within) {
-      const double ref_acc = Mean(ref->acc);
-      better = within ? (g.T < ref->T || (g.T == ref->T && acc > ref_acc + kEps))
-                      : (acc > ref_acc + kEps || (std::fabs(acc - ref_acc) <= kEps && g.T < ref->T));
+namespace {
+
+// "16x–64x" (a ratio's 95% interval), or that no resample reached the reference.
+std::string RatioRange(const Interval& iv) {
+  if (std::isinf(iv.lo)) return "never reached in any resample";
+  return absl::StrCat(RatioBound(iv.lo), "–", RatioBound(iv.hi));
+}
+
+// The row and sentence of one method against the reference, from the paired ratio when both have
+// outcomes, else from the records' accuracies without an interval (and without a claim).
+struct MatchRow {
+  std::vector<std::string> cells;
+  std::string sentence;
+};
+
+MatchRow PairedMatch(const std::string& method, const std::string& student,
+                     const std::string& name, const std::string& unit, int ref_T,
+                     const ReachRatio& r) {
+  MatchRow m;
+  const std::string images = absl::StrCat(r.images, " (shared)");
+  const std::string range = RatioRange(r.interval);
+  const std::string tail = absl::StrCat("95% interval ", range, ", ", r.images,
+                                        " shared test images");
+  if (r.need > 0) {
+    m.cells = {method, student, absl::StrCat(unit, " = ", r.need), Ratio(r.ratio), range,
+               Pct(r.reference_accuracy), images};
+    const std::string detail = absl::StrCat("T = ", ref_T, " vs ", unit, " = ", r.need);
+    if (r.interval.lo > 1 + 1e-9) {
+      m.sentence = absl::StrCat("LaSNN needs ", Ratio(r.ratio), " fewer timesteps than ", name,
+                                " (", detail, "; ", tail, ").");
+    } else if (r.interval.hi < 1 - 1e-9) {
+      m.sentence = absl::StrCat(name, " needs ", Ratio(1 / r.ratio), " fewer timesteps than LaSNN (",
+                                detail, "; ", tail, ").");
+    } else {
+      m.sentence = absl::StrCat("LaSNN vs ", name,
+                                ": the budget does not resolve which needs fewer timesteps (",
+                                detail, ", ratio ", Ratio(r.ratio), "; ", tail,
+                                ", which includes 1).");
     }
-    if (better) {
-      ref = &g;
-      ref_within = within;
-    }
+    return m;
   }
+  const double bound = static_cast<double>(r.max_timesteps) / ref_T;
+  m.cells = {method, student, absl::StrCat("not reached within ", unit, "≤", r.max_timesteps),
+             bound > 1 ? absl::StrCat("> ", Ratio(bound)) : "-", range,
+             Pct(r.reference_accuracy), images};
+  if (r.interval.lo > 1 + 1e-9) {
+    m.sentence = absl::StrCat(name, ": not reached within ", unit, "≤", r.max_timesteps,
+                              "; LaSNN needs fewer timesteps (", tail, ").");
+  } else {
+    m.sentence = absl::StrCat(name, ": not reached within ", unit, "≤", r.max_timesteps,
+                              " on these images, but the budget does not resolve whether LaSNN "
+                              "needs fewer timesteps (", tail, ", which includes 1).");
+  }
+  return m;
+}
+
+MatchRow UnpairedMatch(const std::string& method, const std::string& student,
+                       const std::string& name, const std::string& unit, int ref_T, int need,
+                       int max_t, const std::string& why, const std::string& samples,
+                       double ref_acc) {
+  MatchRow m;
+  const std::string images = absl::StrCat(samples, " (not paired)");
+  if (need > 0) {
+    m.cells = {method,   student, absl::StrCat(unit, " = ", need),
+               Ratio(static_cast<double>(need) / ref_T), why,
+               absl::StrCat(Pct(ref_acc), " (its own images)"), images};
+    m.sentence = absl::StrCat(name, " reaches the reference's accuracy at ", unit, " = ", need,
+                              " (", Ratio(static_cast<double>(need) / ref_T),
+                              " LaSNN's T = ", ref_T, "); ", why,
+                              ", so no interval and no claim.");
+  } else {
+    const double bound = static_cast<double>(max_t) / ref_T;
+    m.cells = {method, student, absl::StrCat("not reached within ", unit, "≤", max_t),
+               bound > 1 ? absl::StrCat("> ", Ratio(bound)) : "-", why,
+               absl::StrCat(Pct(ref_acc), " (its own images)"), images};
+    m.sentence = absl::StrCat(name, ": not reached within ", unit, "≤", max_t, " (", why,
+                              ", so no interval).");
+  }
+  return m;
+}
+
+}  // namespace
+
+void MatchSection(const Dataset& d, Doc& doc) {
+  const Reference reference = ChooseReference(d);
+  const TrainedGroup* ref = reference.group;
   doc.Heading(3, "Timesteps to match LaSNN");
   if (ref == nullptr) {
-    doc.Paragraph("No LaSNN result for this dataset: nothing to compare with.");
+    doc.Paragraph(absl::StrCat(
+        "No LaSNN result for this dataset: nothing to compare with.",
+        reference.note.empty() ? "" : absl::StrCat(" ", reference.note)));
     return;
   }
   const double A = Mean(ref->acc);
   const int T = ref->T;
+  const AccuracyInterval ref_ci = AccuracyIntervalOf(ref->runs, ref->acc, T);
   doc.Paragraph(absl::StrCat(
       "Reference: ", MethodDisplayName(ref->method), " on ", ref->student, " at T = ", T,
-      " reaches ", Pct(A), "%",
-      ref->runs.size() > 1 ? absl::StrCat(" (mean of ", ref->runs.size(), " seeds)") : "",
-      ref_within ? ", the smallest T within 1 point of its ANN"
-                 : ", its best accuracy (no LaSNN result comes within 1 point of its ANN)",
-      ". For every other method: the fewest timesteps at which it reaches that accuracy "
-      "(conversions: the first t of the mean curve; trained SNNs: the smallest T trained), and "
-      "that number over LaSNN's T."));
+      ", chosen without the test set: ", reference.rule, ". ",
+      reference.note.empty() ? "" : absl::StrCat(reference.note, " "), "It reaches ", Pct(A),
+      "% on its ", SamplesOf(ref->runs), " test images (",
+      ref->runs.size() > 1 ? absl::StrCat("mean of ", ref->runs.size(), " seeds, ") : "",
+      ref_ci.available
+          ? absl::StrCat("95% interval ", PctRange(ref_ci.interval.lo, ref_ci.interval.hi), ")")
+          : "no per-image outcomes)",
+      ". For every other method: the fewest timesteps at which it reaches the reference's "
+      "accuracy on the test images both evaluated (conversions: the first t of the curve; "
+      "trained SNNs: the smallest T trained; several seeds are pooled per image), that number "
+      "over LaSNN's T, and the ratio's 95% interval (paired bootstrap over the shared images, ",
+      Grouped(kBootstrapResamples),
+      " resamples, fixed seed). \"N x fewer timesteps\" is stated only when that interval "
+      "excludes 1; otherwise the budget (images, seeds, timesteps) does not resolve it."));
   Table t;
   t.header = {"Method", "Student architecture", "Reaches the reference at", "Timesteps vs LaSNN",
-              "Test images"};
+              "95% interval", "Reference accuracy on these images (%)", "Images compared"};
   t.text_columns = 2;
   std::vector<std::string> sentences;
-  auto sentence = [&](const std::string& name, double ratio, const std::string& detail) {
-    if (ratio > 1 + 1e-9) {
-      return absl::StrCat("LaSNN needs ", Ratio(ratio), " fewer timesteps than ", name, " (",
-                          detail, ").");
-    }
-    if (ratio < 1 - 1e-9) {
-      return absl::StrCat(name, " needs ", Ratio(1 / ratio), " fewer timesteps than LaSNN (",
-                          detail, ").");
-    }
-    return absl::StrCat("LaSNN and ", name, " need the same number of timesteps (", detail, ").");
-  };
+  bool unpaired = false;
+  const RunsAt ref_runs{ref->runs, T};
   for (const ConversionGroup& g : d.conversions) {
     const std::string name = MethodDisplayName(g.method);
-    int need = -1;
-    for (size_t i = 0; i < g.curve.size(); ++i) {
-      if (g.curve[i] >= A - kEps) {
-        need = static_cast<int>(i) + 1;
-        break;
-      }
-    }
-    if (need > 0) {
-      const double ratio = static_cast<double>(need) / T;
-      t.rows.push_back({name, g.student, absl::StrCat("t = ", need), Ratio(ratio),
-                        SamplesOf(g.runs)});
-      sentences.push_back(sentence(name, ratio, absl::StrCat("T = ", T, " vs t = ", need)));
+    std::vector<RunsAt> rows;
+    for (size_t i = 1; i <= g.curve.size(); ++i) rows.push_back(RunsAt{g.runs, static_cast<int>(i)});
+    const ReachRatio r = ReachRatioOf(rows, ref_runs);
+    MatchRow m;
+    if (r.available) {
+      m = PairedMatch(name, g.student, name, "t", T, r);
     } else {
-      const int n = static_cast<int>(g.curve.size());
-      t.rows.push_back({name, g.student, absl::StrCat("not reached within t≤", n),
-                        n > T ? absl::StrCat("> ", Ratio(static_cast<double>(n) / T)) : "-",
-                        SamplesOf(g.runs)});
-      sentences.push_back(absl::StrCat(name, ": not reached within t≤", n, "."));
+      int need = -1;
+      for (size_t i = 0; i < g.curve.size(); ++i) {
+        if (g.curve[i] >= A - kEps) {
+          need = static_cast<int>(i) + 1;
+          break;
+        }
+      }
+      unpaired = true;
+      m = UnpairedMatch(name, g.student, name, "t", T, need, static_cast<int>(g.curve.size()),
+                        r.why, SamplesOf(g.runs), A);
     }
+    t.rows.push_back(std::move(m.cells));
+    sentences.push_back(std::move(m.sentence));
   }
   for (size_t i = 0; i < d.trained.size();) {
     size_t j = i;
     int need = -1, t_max = 0;
+    std::vector<RunsAt> rows;
+    std::vector<const RunRecord*> runs;
     for (; j < d.trained.size() && d.trained[j].method == d.trained[i].method &&
            d.trained[j].student == d.trained[i].student;
          ++j) {
       t_max = std::max(t_max, d.trained[j].T);
       if (need < 0 && Mean(d.trained[j].acc) >= A - kEps) need = d.trained[j].T;
+      rows.push_back(RunsAt{d.trained[j].runs, d.trained[j].T});
+      runs.insert(runs.end(), d.trained[j].runs.begin(), d.trained[j].runs.end());
     }
     const TrainedGroup& g = d.trained[i];
     i = j;
     if (g.method == ref->method && g.student == ref->student) continue;
     const std::string name = GroupName(g.method, g.student, true);
-    std::vector<const RunRecord*> runs;
-    for (size_t k = &g - d.trained.data(); k < j; ++k) {
-      runs.insert(runs.end(), d.trained[k].runs.begin(), d.trained[k].runs.end());
-    }
-    if (need > 0) {
-      const double ratio = static_cast<double>(need) / T;
-      t.rows.push_back({MethodDisplayName(g.method), g.student, absl::StrCat("T = ", need),
-                        Ratio(ratio), SamplesOf(runs)});
-      sentences.push_back(sentence(name, ratio, absl::StrCat("T = ", T, " vs T = ", need)));
+    const ReachRatio r = ReachRatioOf(rows, ref_runs);
+    MatchRow m;
+    if (r.available) {
+      m = PairedMatch(MethodDisplayName(g.method), g.student, name, "T", T, r);
     } else {
-      t.rows.push_back({MethodDisplayName(g.method), g.student,
-                        absl::StrCat("not reached within T≤", t_max), "-", SamplesOf(runs)});
-      sentences.push_back(absl::StrCat(name, ": not reached within T≤", t_max, "."));
+      unpaired = true;
+      m = UnpairedMatch(MethodDisplayName(g.method), g.student, name, "T", T, need, t_max, r.why,
+                        SamplesOf(runs), A);
     }
+    t.rows.push_back(std::move(m.cells));
+    sentences.push_back(std::move(m.sentence));
   }
   doc.AddTable(std::move(t));
   doc.List(std::move(sentences));
-  std::set<int> samples;
-  for (const RunRecord* r : d.records) samples.insert(r->eval_samples());
-  if (samples.size() > 1) {
+  if (unpaired) {
     doc.Paragraph(absl::StrCat(
-        "The reference accuracy is measured on ", SamplesOf(ref->runs),
-        " test images; methods evaluated on other test images (column Test images) are compared "
-        "with it across these sets."));
+        "Rows marked \"not paired\" compare the records' accuracies without per-image outcomes: "
+        "the reference's ", Pct(A), "% on its ", SamplesOf(ref->runs),
+        " test images against the method's accuracies on its own test images (column Images "
+        "compared), with no interval."));
   }
 }
 

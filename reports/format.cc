@@ -38,6 +38,18 @@ std::string Ratio(double r) {
   return absl::StrFormat("%.1fx", r);
 }
 
+std::string RatioBound(double r) {
+  if (std::isinf(r) && r > 0) return "∞";
+  if (r < 1 - 1e-9) return absl::StrFormat("%.2fx", r);
+  return Ratio(r);
+}
+
+std::string PctRange(double lo, double hi) { return absl::StrCat(Pct(lo), "–", Pct(hi)); }
+
+std::string PointsRange(double lo, double hi) {
+  return absl::StrCat("[", Points(lo), ", ", Points(hi), "]");
+}
+
 std::string PctStat(const std::vector<double>& v, bool with_n) {
   if (v.empty()) return "-";
   if (v.size() == 1) return Pct(v[0]);

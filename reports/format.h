@@ -29,6 +29,16 @@ std::string Count(double v);
 // A ratio: "32x" when within 1e-9 of an integer, else one decimal ("31.8x").
 std::string Ratio(double r);
 
+// A bound of a ratio's interval: "∞" for +infinity, two decimals below 1 ("0.25x"), else as
+// Ratio.
+std::string RatioBound(double r);
+
+// A 95% interval of fractions as percentages, "91.28–94.32".
+std::string PctRange(double lo, double hi);
+
+// A 95% interval of a difference of fractions in points, "[-1.20, 0.40]".
+std::string PointsRange(double lo, double hi);
+
 // Accuracies of the seeds of one result: "-" for none, "92.80" for one, "92.80 ± 0.17" (mean ±
 // sample standard deviation, stats.h) for several; with_n appends " (n=2)" to the last form.
 std::string PctStat(const std::vector<double>& v, bool with_n = false);

@@ -1,5 +1,7 @@
 #include "reports/format.h"
 
+#include <limits>
+
 #include "gtest/gtest.h"
 
 namespace lasnn {
@@ -43,6 +45,15 @@ TEST(FormatTest, RatioDropsTheDecimalOfIntegers) {
   EXPECT_EQ(Ratio(32 + 1e-12), "32x");
   EXPECT_EQ(Ratio(31.75), "31.8x");
   EXPECT_EQ(Ratio(0.5), "0.5x");
+}
+
+TEST(FormatTest, IntervalBounds) {
+  EXPECT_EQ(RatioBound(16), "16x");
+  EXPECT_EQ(RatioBound(0.25), "0.25x");
+  EXPECT_EQ(RatioBound(1), "1x");
+  EXPECT_EQ(RatioBound(std::numeric_limits<double>::infinity()), "∞");
+  EXPECT_EQ(PctRange(0.9128, 0.9432), "91.28–94.32");
+  EXPECT_EQ(PointsRange(-0.012, 0.004), "[-1.20, 0.40]");
 }
 
 TEST(FormatTest, PctStatShowsMeanAndSampleStdOfSeveralSeeds) {

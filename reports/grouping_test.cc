@@ -115,9 +115,10 @@ TEST_F(GroupingTest, EvaluationSentences) {
   EXPECT_EQ(EvaluationSentences(MakeDataset(0, Pointers())),
             std::vector<std::string>(
                 {"Trained SNNs evaluated on the whole test set (10000 images).",
-                 "Conversion curves (MaxNorm conversion) evaluated on the first 1000 test images.",
-                 "Conversion curves (MaxNorm conversion) evaluated on the first 2000 test images "
-                 "(1500 evaluated)."}));
+                 "Conversion curves (MaxNorm conversion (improved: soft reset, analog input)) "
+                 "evaluated on the first 1000 test images.",
+                 "Conversion curves (MaxNorm conversion (improved: soft reset, analog input)) "
+                 "evaluated on the first 2000 test images (1500 evaluated)."}));
 }
 
 TEST(GroupingCellsTest, GapAndAnnCells) {

@@ -39,7 +39,15 @@ void DrawWeights(SplitMix64& rng, std::vector<uint32_t>& w) {
   for (uint32_t k = 0; k < n; ++k) ++w[rng.Below(n)];
 }
 
+// sum c[i] * w[i]. The weights of a resample sum to the number of images n, so the sum is at most
+// 255 n: below 2^32 it is accumulated in 32 bits, which the compiler vectorises (the bootstrap
+// of a 256-step curve over 10,000 images spends its time here); exact either way.
 int64_t WeightedSum(const std::vector<uint8_t>& c, const std::vector<uint32_t>& w) {
+  if (c.size() < (size_t{1} << 24)) {
+    uint32_t s = 0;
+    for (size_t i = 0; i < c.size(); ++i) s += static_cast<uint32_t>(c[i]) * w[i];
+    return s;
+  }
   int64_t s = 0;
   for (size_t i = 0; i < c.size(); ++i) s += static_cast<int64_t>(c[i]) * w[i];
   return s;
@@ -84,12 +92,9 @@ double TQuantile(size_t df) {
   return df >= 1 && df <= 30 ? kT[df - 1] : 1.96;
 }
 
-}  // namespace
-
-absl::StatusOr<PairedCorrectness> PairOnSharedImages(const EvalOutcomes& a,
-                                                     const EvalOutcomes& b) {
-  LASNN_RETURN_IF_ERROR(CheckOutcomes(a));
-  LASNN_RETURN_IF_ERROR(CheckOutcomes(b));
+// OK when well-formed `a` and `b` share an image, agree on the labels of the shared images, and
+// carry the same images_sha256 when they cover the same images; else InvalidArgument.
+absl::Status CheckSameTestSet(const EvalOutcomes& a, const EvalOutcomes& b) {
   const int64_t first = std::max(a.first_image(), b.first_image());
   const int64_t end = std::min(static_cast<int64_t>(a.first_image()) + a.num_images(),
                                static_cast<int64_t>(b.first_image()) + b.num_images());
@@ -98,13 +103,34 @@ absl::StatusOr<PairedCorrectness> PairOnSharedImages(const EvalOutcomes& a,
         "outcomes share no image: [", a.first_image(), ", ", a.first_image() + a.num_images(),
         ") and [", b.first_image(), ", ", b.first_image() + b.num_images(), ")"));
   }
-  const int32_t n = static_cast<int32_t>(end - first);
+  if (a.first_image() == b.first_image() && a.num_images() == b.num_images() &&
+      !a.images_sha256().empty() && !b.images_sha256().empty() &&
+      a.images_sha256() != b.images_sha256()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "outcomes of images [", a.first_image(), ", ", a.first_image() + a.num_images(),
+        ") carry different images_sha256: they were not evaluated on the same test set"));
+  }
+  const size_t n = static_cast<size_t>(end - first);
   if (a.labels().compare(first - a.first_image(), n, b.labels(), first - b.first_image(), n) !=
       0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "outcomes disagree on the labels of images [", first, ", ", end,
         "): they were not evaluated on the same test set"));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<PairedCorrectness> PairOnSharedImages(const EvalOutcomes& a,
+                                                     const EvalOutcomes& b) {
+  LASNN_RETURN_IF_ERROR(CheckOutcomes(a));
+  LASNN_RETURN_IF_ERROR(CheckOutcomes(b));
+  LASNN_RETURN_IF_ERROR(CheckSameTestSet(a, b));
+  const int64_t first = std::max(a.first_image(), b.first_image());
+  const int64_t end = std::min(static_cast<int64_t>(a.first_image()) + a.num_images(),
+                               static_cast<int64_t>(b.first_image()) + b.num_images());
+  const int32_t n = static_cast<int32_t>(end - first);
   PairedCorrectness p;
   p.first_image = static_cast<int32_t>(first);
   p.num_images = n;
@@ -169,6 +195,151 @@ Interval BootstrapTimestepRatio(const Correctness& curve, const std::vector<uint
     for (size_t t = 0; t < curve.size(); ++t) {
       if (static_cast<double>(WeightedSum(curve[t], w)) >= need) {
         ratio = static_cast<double>(t + 1) / reference_t;
+        break;
+      }
+    }
+    stats.push_back(ratio);
+  }
+  return Percentiles(std::move(stats));
+}
+
+double PooledAccuracy(const PooledRow& row) {
+  if (row.counts.empty() || row.runs < 1) return 0.0;
+  int64_t k = 0;
+  for (uint8_t x : row.counts) k += x;
+  return static_cast<double>(k) /
+         (static_cast<double>(row.runs) * static_cast<double>(row.counts.size()));
+}
+
+absl::StatusOr<PooledOnSharedImages> PoolOnSharedImages(
+    const std::vector<std::vector<const EvalOutcomes*>>& groups) {
+  bool any = false;
+  int64_t first = 0, end = std::numeric_limits<int64_t>::max();
+  for (size_t g = 0; g < groups.size(); ++g) {
+    if (groups[g].empty() || groups[g].size() > 255) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("group ", g, " has ", groups[g].size(), " runs (1 to 255 can be pooled)"));
+    }
+    for (const EvalOutcomes* o : groups[g]) {
+      LASNN_RETURN_IF_ERROR(CheckOutcomes(*o));
+      any = true;
+      first = std::max<int64_t>(first, o->first_image());
+      end = std::min<int64_t>(end, static_cast<int64_t>(o->first_image()) + o->num_images());
+    }
+  }
+  if (!any) return absl::InvalidArgumentError("no outcomes to pool");
+  // Every pair: a shared image, the same labels, the same images.
+  std::vector<const EvalOutcomes*> all;
+  for (const auto& group : groups) all.insert(all.end(), group.begin(), group.end());
+  for (size_t i = 0; i < all.size(); ++i) {
+    for (size_t j = i + 1; j < all.size(); ++j) {
+      if (all[i] != all[j]) LASNN_RETURN_IF_ERROR(CheckSameTestSet(*all[i], *all[j]));
+    }
+  }
+  if (end <= first) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the outcomes share no image common to all of them (images [", first, ", ",
+                     end, "))"));
+  }
+  PooledOnSharedImages p;
+  p.first_image = static_cast<int32_t>(first);
+  p.num_images = static_cast<int32_t>(end - first);
+  for (const auto& group : groups) {
+    int len = std::numeric_limits<int>::max();
+    for (const EvalOutcomes* o : group) len = std::min(len, o->predicted_at_t_size());
+    std::vector<PooledRow> rows(static_cast<size_t>(len));
+    for (int t = 0; t < len; ++t) {
+      rows[t].timesteps = t + 1;
+      rows[t].runs = static_cast<int>(group.size());
+      rows[t].counts.assign(static_cast<size_t>(p.num_images), 0);
+    }
+    for (const EvalOutcomes* o : group) {
+      const Correctness c = Slice(*o, p.first_image, p.num_images);
+      for (int t = 0; t < len; ++t) {
+        for (int32_t i = 0; i < p.num_images; ++i) rows[t].counts[i] += c[t][i];
+      }
+    }
+    p.rows.push_back(std::move(rows));
+  }
+  return p;
+}
+
+Interval BootstrapPooledAccuracy(const PooledRow& row, int resamples, uint64_t seed) {
+  if (row.counts.empty() || row.runs < 1) return {0, 0};
+  SplitMix64 rng(seed);
+  std::vector<uint32_t> w(row.counts.size());
+  std::vector<double> stats;
+  stats.reserve(resamples);
+  const double denom = static_cast<double>(row.counts.size()) * row.runs;
+  for (int r = 0; r < resamples; ++r) {
+    DrawWeights(rng, w);
+    stats.push_back(static_cast<double>(WeightedSum(row.counts, w)) / denom);
+  }
+  return Percentiles(std::move(stats));
+}
+
+Interval Hull(const Interval& a, const Interval& b) {
+  auto lo = [](double x, double y) { return std::isnan(x) ? y : std::isnan(y) ? x : std::min(x, y); };
+  auto hi = [](double x, double y) { return std::isnan(x) ? y : std::isnan(y) ? x : std::max(x, y); };
+  return {lo(a.lo, b.lo), hi(a.hi, b.hi)};
+}
+
+Interval BootstrapPooledDifference(const PooledRow& a, const PooledRow& b, int resamples,
+                                   uint64_t seed) {
+  if (a.counts.size() != b.counts.size() || a.runs < 1 || b.runs < 1) return {kNaN, kNaN};
+  if (a.counts.empty()) return {0, 0};
+  SplitMix64 rng(seed);
+  std::vector<uint32_t> w(a.counts.size());
+  std::vector<double> stats;
+  stats.reserve(resamples);
+  // (sum(w a) / runs_a - sum(w b) / runs_b) / n, with integer numerators until the last step.
+  const double denom = static_cast<double>(a.counts.size()) * a.runs * b.runs;
+  for (int r = 0; r < resamples; ++r) {
+    DrawWeights(rng, w);
+    const int64_t num = WeightedSum(a.counts, w) * b.runs - WeightedSum(b.counts, w) * a.runs;
+    stats.push_back(static_cast<double>(num) / denom);
+  }
+  return Percentiles(std::move(stats));
+}
+
+namespace {
+
+// Whether `row` reaches `reference` under image weights `w` (exact integer comparison).
+bool Reaches(const PooledRow& row, const PooledRow& reference, const std::vector<uint32_t>& w) {
+  return WeightedSum(row.counts, w) * reference.runs >= WeightedSum(reference.counts, w) * row.runs;
+}
+
+}  // namespace
+
+int FirstRowReaching(const std::vector<PooledRow>& rows, const PooledRow& reference) {
+  const std::vector<uint32_t> ones(reference.counts.size(), 1u);
+  for (const PooledRow& row : rows) {
+    if (row.counts.size() == reference.counts.size() && Reaches(row, reference, ones)) {
+      return row.timesteps;
+    }
+  }
+  return -1;
+}
+
+Interval BootstrapReachRatio(const std::vector<PooledRow>& rows, const PooledRow& reference,
+                             int resamples, uint64_t seed) {
+  if (reference.counts.empty() || reference.timesteps < 1 || reference.runs < 1) {
+    return {kNaN, kNaN};
+  }
+  for (const PooledRow& row : rows) {
+    if (row.counts.size() != reference.counts.size() || row.runs < 1) return {kNaN, kNaN};
+  }
+  SplitMix64 rng(seed);
+  std::vector<uint32_t> w(reference.counts.size());
+  std::vector<double> stats;
+  stats.reserve(resamples);
+  for (int r = 0; r < resamples; ++r) {
+    DrawWeights(rng, w);
+    const int64_t ref_sum = WeightedSum(reference.counts, w);
+    double ratio = kInf;
+    for (const PooledRow& row : rows) {
+      if (WeightedSum(row.counts, w) * reference.runs >= ref_sum * row.runs) {
+        ratio = static_cast<double>(row.timesteps) / reference.timesteps;
         break;
       }
     }

@@ -114,5 +114,84 @@ TEST(PairedStatsTest, PairsOnlyTheSharedImages) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("same test set")));
 }
 
+TEST(PairedStatsTest, SameRangeWithDifferentImagesIsAnotherTestSet) {
+  absl::StatusOr<EvalOutcomes> a = PackOutcomes(0, "aaaa", {1, 2}, {{1, 2}});
+  absl::StatusOr<EvalOutcomes> b = PackOutcomes(0, "bbbb", {1, 2}, {{1, 2}});
+  absl::StatusOr<EvalOutcomes> unknown = PackOutcomes(0, "", {1, 2}, {{1, 2}});
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  ASSERT_THAT(unknown, IsOk());
+  EXPECT_THAT(PairOnSharedImages(*a, *b).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("images_sha256")));
+  EXPECT_THAT(PairOnSharedImages(*a, *unknown), IsOk());
+  EvalOutcomes broken = *a;
+  broken.mutable_labels()->resize(1);
+  EXPECT_THAT(PairOnSharedImages(broken, *a).status(), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST(PairedStatsTest, PoolsRunsOnTheImagesAllEvaluated) {
+  // Two runs of one method (images 0..5 and 1..6) and one of another (images 2..9); labels i % 3.
+  auto make = [](int first, int n, int wrong_image, int steps) {
+    std::vector<int64_t> labels;
+    for (int i = first; i < first + n; ++i) labels.push_back(i % 3);
+    std::vector<std::vector<int64_t>> pred(steps, labels);
+    pred.back()[wrong_image - first] = 7;
+    absl::StatusOr<EvalOutcomes> o = PackOutcomes(first, "", labels, pred);
+    EXPECT_THAT(o, IsOk());
+    return *o;
+  };
+  const EvalOutcomes a1 = make(0, 6, 2, 2), a2 = make(1, 6, 3, 3), b = make(2, 8, 2, 1);
+  absl::StatusOr<PooledOnSharedImages> p = PoolOnSharedImages({{&a1, &a2}, {&b}});
+  ASSERT_THAT(p, IsOk());
+  EXPECT_EQ(p->first_image, 2);
+  EXPECT_EQ(p->num_images, 4);  // images 2..5
+  ASSERT_EQ(p->rows.size(), 2u);
+  ASSERT_EQ(p->rows[0].size(), 2u);  // the shorter run has 2 steps
+  EXPECT_EQ(p->rows[0][1].timesteps, 2);
+  EXPECT_EQ(p->rows[0][1].runs, 2);
+  EXPECT_EQ(p->rows[0][1].counts, (std::vector<uint8_t>{1, 2, 2, 2}));
+  EXPECT_EQ(p->rows[0][0].counts, (std::vector<uint8_t>{2, 2, 2, 2}));
+  EXPECT_EQ(p->rows[1][0].counts, (std::vector<uint8_t>{0, 1, 1, 1}));
+  EXPECT_DOUBLE_EQ(PooledAccuracy(p->rows[0][1]), 7.0 / 8);
+
+  const EvalOutcomes far = make(20, 2, 20, 1);
+  EXPECT_THAT(PoolOnSharedImages({{&a1}, {&far}}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("share no image")));
+  EXPECT_THAT(PoolOnSharedImages({{&a1}, {}}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(PairedStatsTest, PooledDifferenceAndReachRatio) {
+  // One run equals BootstrapDifference.
+  std::vector<uint8_t> a(2000), b(2000);
+  for (int i = 0; i < 2000; ++i) a[i] = b[i] = (i % 2 == 0);
+  for (int i = 1; i < 60; i += 2) a[i] = 1;
+  const Interval d1 = BootstrapDifference(a, b);
+  const Interval d2 = BootstrapPooledDifference(PooledRow{1, 1, a}, PooledRow{1, 1, b});
+  EXPECT_EQ(d1.lo, d2.lo);
+  EXPECT_EQ(d1.hi, d2.hi);
+  // Two runs pooled: counts 0..2, the mean accuracy.
+  std::vector<uint8_t> two(2000);
+  for (int i = 0; i < 2000; ++i) two[i] = static_cast<uint8_t>(a[i] + b[i]);
+  const PooledRow pooled{1, 2, two};
+  EXPECT_DOUBLE_EQ(PooledAccuracy(pooled), (1030.0 + 1000.0) / 4000);
+  const Interval half = BootstrapPooledDifference(pooled, PooledRow{1, 1, b});
+  EXPECT_GT(half.lo, 0);
+  EXPECT_TRUE(half.Contains(0.0075));
+  EXPECT_TRUE(std::isnan(BootstrapPooledDifference(pooled, PooledRow{1, 1, {1}}).lo));
+
+  // Reach ratio against a 2-run reference (80% mean) at T = 4: rows at t = 8 (50%) and 16 (90%).
+  PooledRow ref80{4, 2, std::vector<uint8_t>(1000, 0)};
+  const PooledRow r8{8, 1, FirstCorrect(1000, 500)}, r16{16, 1, FirstCorrect(1000, 900)};
+  for (int i = 0; i < 1000; ++i) ref80.counts[i] = i < 700 ? 2 : (i < 900 ? 1 : 0);  // 80%
+  EXPECT_EQ(FirstRowReaching({r8, r16}, ref80), 16);
+  EXPECT_EQ(FirstRowReaching({r8}, ref80), -1);
+  const Interval ratio = BootstrapReachRatio({r8, r16}, ref80);
+  EXPECT_EQ(ratio.lo, 4);
+  EXPECT_EQ(ratio.hi, 4);
+  EXPECT_TRUE(std::isinf(BootstrapReachRatio({r8}, ref80).lo));
+  EXPECT_TRUE(std::isnan(BootstrapReachRatio({PooledRow{8, 1, {1}}}, ref80).lo));
+}
+
 }  // namespace
 }  // namespace lasnn

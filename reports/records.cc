@@ -18,14 +18,27 @@ namespace lasnn {
 std::string MethodDisplayName(Method method) {
   switch (method) {
     case LASNN_JOINT: return "LaSNN (joint)";
-    case LASNN_STAGEWISE: return "LaSNN (stagewise)";
+    // The two readings of the paper's layer-wise paradigm, named for what they do; neither is
+    // "the paper's" (DESIGN.md).
+    case LASNN_CURRICULUM: return "LaSNN (curriculum)";
+    case LASNN_STAGE_BY_STAGE: return "LaSNN (stage by stage)";
     case LOGIT_KD: return "Logit KD";
     case FEATURE_KD: return "Feature KD";
     case DIRECT: return "Direct (surrogate BPTT)";
-    case CONVERSION_MAX: return "MaxNorm conversion";
-    case CONVERSION_ROBUST: return "RobustNorm conversion";
-    case CONVERSION_ROBUST_PER_CHANNEL: return "RobustNorm (per-channel) conversion";
-    case SPIKE_NORM: return "Spike-Norm conversion";
+    // Each conversion says how it differs from its paper (baselines/conversion/README.md).
+    case CONVERSION_MAX: return "MaxNorm conversion (improved: soft reset, analog input)";
+    case CONVERSION_MAX_AS_PUBLISHED:
+      return "MaxNorm conversion (as published: Diehl 2015, reset to zero; analog input, not "
+             "Poisson)";
+    case CONVERSION_ROBUST: return "RobustNorm conversion (percentile incl. zeros)";
+    case CONVERSION_ROBUST_AS_PUBLISHED:
+      return "RobustNorm conversion (as published: Rueckauer 2017, non-zero percentile)";
+    case CONVERSION_ROBUST_PER_CHANNEL:
+      return "RobustNorm (per-channel) conversion (percentile incl. zeros)";
+    case SPIKE_NORM: return "Spike-Norm conversion (improved: soft reset, analog input)";
+    case SPIKE_NORM_AS_PUBLISHED:
+      return "Spike-Norm conversion (as published: Sengupta 2019, reset to zero; analog input, "
+             "not Poisson)";
     case QCFS: return "QCFS conversion";
     default: return "unknown method";
   }
@@ -34,10 +47,12 @@ std::string MethodDisplayName(Method method) {
 namespace report_internal {
 
 bool IsTrained(Method m) {
-  return m == LASNN_JOINT || m == LASNN_STAGEWISE || m == LOGIT_KD || m == FEATURE_KD ||
-         m == DIRECT;
+  return m == LASNN_JOINT || m == LASNN_CURRICULUM || m == LASNN_STAGE_BY_STAGE ||
+         m == LOGIT_KD || m == FEATURE_KD || m == DIRECT;
 }
-bool IsLasnn(Method m) { return m == LASNN_JOINT || m == LASNN_STAGEWISE; }
+bool IsLasnn(Method m) {
+  return m == LASNN_JOINT || m == LASNN_CURRICULUM || m == LASNN_STAGE_BY_STAGE;
+}
 bool IsConversion(Method m) { return m != METHOD_UNSPECIFIED && !IsTrained(m); }
 
 std::string DatasetName(int kind) {

@@ -20,9 +20,9 @@ std::string MethodDisplayName(Method method);
 
 namespace report_internal {
 
-// Trained SNNs: LaSNN (joint, stagewise), logit KD, feature KD, direct training.
+// Trained SNNs: LaSNN (joint, curriculum, stage by stage), logit KD, feature KD, direct training.
 bool IsTrained(Method m);
-// LASNN_JOINT or LASNN_STAGEWISE.
+// LASNN_JOINT, LASNN_CURRICULUM (formerly LASNN_STAGEWISE) or LASNN_STAGE_BY_STAGE.
 bool IsLasnn(Method m);
 // Every method that is neither trained nor METHOD_UNSPECIFIED (ANN-to-SNN conversions).
 bool IsConversion(Method m);

@@ -21,18 +21,21 @@ RunRecord Ok(Method method, std::vector<double> curve) {
 }
 
 TEST(RecordsTest, MethodKinds) {
-  for (Method m : {LASNN_JOINT, LASNN_STAGEWISE, LOGIT_KD, FEATURE_KD, DIRECT}) {
+  for (Method m :
+       {LASNN_JOINT, LASNN_CURRICULUM, LASNN_STAGE_BY_STAGE, LOGIT_KD, FEATURE_KD, DIRECT}) {
     EXPECT_TRUE(IsTrained(m)) << m;
     EXPECT_FALSE(IsConversion(m)) << m;
   }
   for (Method m : {CONVERSION_MAX, CONVERSION_ROBUST, CONVERSION_ROBUST_PER_CHANNEL, SPIKE_NORM,
-                   QCFS}) {
+                   QCFS, CONVERSION_MAX_AS_PUBLISHED, CONVERSION_ROBUST_AS_PUBLISHED,
+                   SPIKE_NORM_AS_PUBLISHED}) {
     EXPECT_FALSE(IsTrained(m)) << m;
     EXPECT_TRUE(IsConversion(m)) << m;
     EXPECT_FALSE(IsLasnn(m)) << m;
   }
   EXPECT_TRUE(IsLasnn(LASNN_JOINT));
-  EXPECT_TRUE(IsLasnn(LASNN_STAGEWISE));
+  EXPECT_TRUE(IsLasnn(LASNN_STAGEWISE));  // the old name of LASNN_CURRICULUM
+  EXPECT_TRUE(IsLasnn(LASNN_STAGE_BY_STAGE));
   EXPECT_FALSE(IsLasnn(LOGIT_KD));
   EXPECT_FALSE(IsTrained(METHOD_UNSPECIFIED));
   EXPECT_FALSE(IsConversion(METHOD_UNSPECIFIED));
@@ -40,8 +43,21 @@ TEST(RecordsTest, MethodKinds) {
 
 TEST(RecordsTest, Names) {
   EXPECT_EQ(MethodDisplayName(LASNN_JOINT), "LaSNN (joint)");
+  EXPECT_EQ(MethodDisplayName(LASNN_CURRICULUM), "LaSNN (curriculum)");
+  EXPECT_EQ(MethodDisplayName(LASNN_STAGE_BY_STAGE), "LaSNN (stage by stage)");
   EXPECT_EQ(MethodDisplayName(CONVERSION_ROBUST_PER_CHANNEL),
-            "RobustNorm (per-channel) conversion");
+            "RobustNorm (per-channel) conversion (percentile incl. zeros)");
+  // The improved variants and the variants as published are named as such.
+  EXPECT_EQ(MethodDisplayName(CONVERSION_MAX),
+            "MaxNorm conversion (improved: soft reset, analog input)");
+  EXPECT_EQ(MethodDisplayName(CONVERSION_MAX_AS_PUBLISHED),
+            "MaxNorm conversion (as published: Diehl 2015, reset to zero; analog input, not "
+            "Poisson)");
+  EXPECT_EQ(MethodDisplayName(CONVERSION_ROBUST_AS_PUBLISHED),
+            "RobustNorm conversion (as published: Rueckauer 2017, non-zero percentile)");
+  EXPECT_EQ(MethodDisplayName(SPIKE_NORM_AS_PUBLISHED),
+            "Spike-Norm conversion (as published: Sengupta 2019, reset to zero; analog input, "
+            "not Poisson)");
   EXPECT_EQ(MethodDisplayName(METHOD_UNSPECIFIED), "unknown method");
   EXPECT_EQ(DatasetName(datasets::DATASET_KIND_CIFAR10), "CIFAR-10");
   EXPECT_EQ(DatasetName(9999), "Unknown dataset");

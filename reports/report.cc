@@ -29,6 +29,7 @@ using report_internal::CostSection;
 using report_internal::Dataset;
 using report_internal::DatasetName;
 using report_internal::DepthSection;
+using report_internal::DifferencesSection;
 using report_internal::Doc;
 using report_internal::ExclusionReason;
 using report_internal::FiringSection;
@@ -108,6 +109,7 @@ Doc BuildReport(const std::vector<RunRecord>& records, const ReportOptions& opti
     doc.Heading(2, DatasetName(d.kind));
     TeacherSection(d, doc);
     ComparisonSection(d, doc);
+    DifferencesSection(d, doc);
     ChartSection(d, doc);
     MatchSection(d, doc);
     CostSection(d, doc);

@@ -5,9 +5,12 @@
 // Contents: run status, with every record that is not OK in a "Failed / excluded runs" table (such
 // a record never enters another table or a chart as a number); then per dataset
 // (config.data.kind): the ANN teacher; the comparison table in the style of the LaSNN paper
-// (method, student architecture, T, accuracy, gap to the ANN; mean ± sample std over seeds);
-// accuracy against timesteps (log2 t) for every method; the timesteps each method needs to reach
-// the accuracy of the best LaSNN result, and the ratio to LaSNN's T; latency, throughput,
+// (method, student architecture, T, accuracy with its 95% interval, gap to the ANN); paired
+// differences against the LaSNN reference and the ANN on the images both evaluated, with 95%
+// intervals (reports/intervals.h); accuracy against timesteps (log2 t) for every method; the
+// timesteps each method needs to reach the accuracy of the LaSNN reference (reports/reference.h,
+// never chosen by test accuracy), the ratio to LaSNN's T and its 95% interval, "N x fewer" only
+// when that interval excludes 1; latency, throughput,
 // synaptic operations and energy against the ANN; accuracy by student depth; firing rates per
 // layer; run times and peak memory. Last, provenance (builds, machines, dates, evaluation
 // subsets) and the command that reproduces the report.

@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "benchmarks/experiment/outcomes.h"
 #include "reports/format.h"
+#include "reports/intervals.h"
 #include "reports/records.h"
 #include "reports/stats.h"
 
@@ -54,32 +54,6 @@ std::vector<std::string> Row(const std::string& dataset, Method method, const st
 }
 
 }  // namespace
-
-AccuracyInterval AccuracyIntervalOf(const std::vector<const RunRecord*>& runs,
-                                    const std::vector<double>& acc, int t) {
-  AccuracyInterval out;
-  if (acc.size() > 1) {
-    out.available = true;
-    out.interval = SeedMeanInterval(acc).interval;
-    out.basis = "seeds";
-    return out;
-  }
-  if (runs.size() != 1 || !runs[0]->has_outcomes()) {
-    out.basis = "unavailable (no per-image outcomes)";
-    return out;
-  }
-  const EvalOutcomes& o = runs[0]->outcomes();
-  absl::StatusOr<std::vector<std::vector<bool>>> correct = CorrectAtT(o);
-  if (!correct.ok() || t < 1 || t > static_cast<int>(correct->size())) {
-    out.basis = "unavailable (malformed or short outcomes)";
-    return out;
-  }
-  const std::vector<bool>& row = (*correct)[t - 1];
-  out.available = true;
-  out.interval = BootstrapAccuracy(std::vector<uint8_t>(row.begin(), row.end()));
-  out.basis = "images";
-  return out;
-}
 
 std::string SummaryCsvHeader() {
   return CsvLine({"dataset", "method", "student", "T", "accuracy_pct", "ci95_low_pct",

@@ -42,27 +42,6 @@ RunRecord Trained(uint64_t seed, int n, int k, bool outcomes) {
 
 std::vector<std::string> Fields(const std::string& line) { return absl::StrSplit(line, ','); }
 
-TEST(SummaryCsvTest, IntervalsFromImagesFromSeedsOrUnavailable) {
-  const RunRecord with = Trained(1, 1000, 800, true);
-  const RunRecord without = Trained(1, 1000, 800, false);
-  const RunRecord second = Trained(2, 1000, 820, false);
-
-  const AccuracyInterval images = AccuracyIntervalOf({&with}, {0.8}, 2);
-  ASSERT_TRUE(images.available);
-  EXPECT_EQ(images.basis, "images");
-  EXPECT_TRUE(images.interval.Contains(0.8));
-  EXPECT_GT(images.interval.hi - images.interval.lo, 0.03);  // about 4 x sqrt(.16 / 1000)
-
-  const AccuracyInterval none = AccuracyIntervalOf({&without}, {0.8}, 2);
-  EXPECT_FALSE(none.available);
-  EXPECT_THAT(none.basis, HasSubstr("no per-image outcomes"));
-
-  const AccuracyInterval seeds = AccuracyIntervalOf({&without, &second}, {0.8, 0.82}, 2);
-  ASSERT_TRUE(seeds.available);
-  EXPECT_EQ(seeds.basis, "seeds");
-  EXPECT_TRUE(seeds.interval.Contains(0.81));
-}
-
 TEST(SummaryCsvTest, RowsQuoteFieldsAndMarkUnavailableIntervals) {
   const RunRecord with = Trained(1, 1000, 800, true);
   const RunRecord without = Trained(1, 1000, 800, false);

@@ -5,6 +5,7 @@
 //   bazel run //tools:lasnn -- sweep --suite=$PWD/benchmarks/suites/fmnist.textproto \
 //       --runs=$PWD/runs [--shard=0/4] [--list]
 //   bazel run //tools:lasnn -- report --runs=$PWD/runs --out=$PWD/report
+//   bazel run //tools:lasnn -- compare --a=$PWD/runs_before --b=$PWD/runs_after [--out=FILE]
 //   bazel run //tools:lasnn -- inspect-data --dataset=fashion_mnist --out_png=/tmp/f.png
 //   bazel run //tools:lasnn -- slurm --suite=... --runs=/shared/runs --shards=8 \
 //       --lasnn_binary=/shared/bin/lasnn --out=sweep.sbatch
@@ -28,6 +29,7 @@
 #include "benchmarks/harness/slurm.h"
 #include "datasets/dataset_info.h"
 #include "datasets/inspect.h"
+#include "reports/compare.h"
 #include "reports/report.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
@@ -40,7 +42,10 @@ ABSL_FLAG(std::string, shard, "0/1", "sweep: run only shard i of n (i/n, 0-based
 ABSL_FLAG(bool, list, false, "sweep: print the experiments (hash, name, record state) and exit");
 ABSL_FLAG(bool, force, false, "run: run again even if a finished record exists");
 ABSL_FLAG(std::string, out, "",
-          "report: output directory (report.md, report.csv, report.html); slurm: the script file");
+          "report: output directory (report.md, report.csv, report.html); slurm: the script file; "
+          "compare: also write the comparison to this file");
+ABSL_FLAG(std::string, a, "", "compare: the first record directory (A, e.g. before)");
+ABSL_FLAG(std::string, b, "", "compare: the second record directory (B, e.g. after)");
 ABSL_FLAG(std::string, title, "LaSNN-Bench report", "report: title");
 ABSL_FLAG(std::string, dataset, "fashion_mnist", "inspect-data: dataset name");
 ABSL_FLAG(std::string, data_dir, "", "inspect-data: dataset directory (default: its default)");
@@ -66,6 +71,12 @@ Subcommands:
                 n-th experiment starting at i (deterministic); --list only lists them.
   report        Writes <out>/report.md, <out>/report.csv (the summary table with 95% intervals)
                 and <out>/report.html (self-contained, inline SVG) from the records in --runs.
+  compare       Compares the records of two directories (--a, --b; e.g. two commits) experiment
+                by experiment (same config hash, else same name and seed): the accuracy of
+                each, B - A on the test images both evaluated with its 95% paired-bootstrap
+                interval, and the verdict: resolved, or unresolved (within noise); the mean
+                over seeds where several matched. Prints Markdown; --out also writes it to a
+                file.
   inspect-data  Summarises a dataset (--dataset, --data_dir) and writes a contact sheet
                 (--out_png).
   slurm         Writes a Slurm job-array script (--out) running one shard of --suite per array
@@ -163,6 +174,18 @@ absl::Status Report() {
   return WriteReports(absl::GetFlag(FLAGS_runs), absl::GetFlag(FLAGS_out), o);
 }
 
+absl::Status Compare() {
+  LASNN_RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_a), "a", "compare"));
+  LASNN_RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_b), "b", "compare"));
+  LASNN_ASSIGN_OR_RETURN(const std::string text,
+                         CompareRecordDirs(absl::GetFlag(FLAGS_a), absl::GetFlag(FLAGS_b)));
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (!absl::GetFlag(FLAGS_out).empty()) {
+    LASNN_RETURN_IF_ERROR(WriteFileAtomically(absl::GetFlag(FLAGS_out), text));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status InspectData() {
   LASNN_ASSIGN_OR_RETURN(datasets::DatasetInfo info,
                          datasets::GetDatasetInfoByName(absl::GetFlag(FLAGS_dataset)));
@@ -236,6 +259,8 @@ int main(int argc, char** argv) {
     status = lasnn::Sweep(command);
   } else if (sub == "report") {
     status = lasnn::Report();
+  } else if (sub == "compare") {
+    status = lasnn::Compare();
   } else if (sub == "inspect-data") {
     status = lasnn::InspectData();
   } else if (sub == "slurm") {

@@ -143,9 +143,11 @@ absl::StatusOr<Model> TrainedAnn(const Fixture& f, bool qcfs, const std::string&
   return ann;
 }
 
-absl::Status TrainedStudent(const Fixture& f, DistillConfig::Method method) {
+absl::Status TrainedStudent(const Fixture& f, DistillConfig::Method method,
+                            DistillConfig::Paradigm paradigm = DistillConfig::JOINT) {
   LASNN_ASSIGN_OR_RETURN(ModelSpec student_spec, Spec(/*teacher=*/false, /*qcfs=*/false));
   TrainRunConfig c = RunConfig(student_spec, true, method);
+  c.mutable_train()->mutable_distill()->set_paradigm(paradigm);
   std::optional<Teacher> teacher;
   if (method != DistillConfig::DIRECT) {
     LASNN_ASSIGN_OR_RETURN(ModelSpec teacher_spec, Spec(/*teacher=*/true, /*qcfs=*/false));
@@ -258,6 +260,9 @@ absl::Status RunCase(const std::string& name, const std::string& tmp) {
   LASNN_RETURN_IF_ERROR(MakeDirectories(f.tmp));
   if (name == "snn_direct") return TrainedStudent(f, DistillConfig::DIRECT);
   if (name == "lasnn_joint") return TrainedStudent(f, DistillConfig::LASNN);
+  if (name == "lasnn_stage_by_stage") {
+    return TrainedStudent(f, DistillConfig::LASNN, DistillConfig::STAGE_BY_STAGE);
+  }
   if (name == "feature_kd") return TrainedStudent(f, DistillConfig::FEATURE_KD);
   if (name == "evaluate") return EvaluateEveryT(f);
   if (name == "conversion") return ConvertOnDevice(f, /*qcfs=*/false);

@@ -2,8 +2,9 @@
 # The foreign-device test: the pipeline on LibTorch's lazy (TorchScript) device, which runs on the
 # CPU and aborts when a CPU tensor is mixed into its ops. Each case runs in its own process (a
 # check failure aborts it); a failure names the case. Cases: SNN direct training; LaSNN joint with
-# a teacher (attention maps, KD); feature KD (aligners); evaluation at every t; conversion
-# (calibration by every normalisation, simulation); QCFS (training and conversion); and a
+# a teacher (attention maps, KD); LaSNN stage by stage (frozen stages, partial forwards); feature
+# KD (aligners); evaluation at every t; conversion (calibration by every normalisation,
+# simulation); QCFS (training and conversion); and a
 # two-experiment harness sweep (LaSNN joint, MaxNorm conversion) through `lasnn sweep` that must
 # write two OK records and a report; and `lasnn/train --device=lazy`.
 set -uo pipefail
@@ -23,7 +24,7 @@ run_case() {  # name, command...
   fi
 }
 
-for c in snn_direct lasnn_joint feature_kd evaluate conversion qcfs; do
+for c in snn_direct lasnn_joint lasnn_stage_by_stage feature_kd evaluate conversion qcfs; do
   mkdir -p "${tmp}/${c}"
   run_case "${c}" "${check}" --case_name="${c}" --tmp_dir="${tmp}/${c}"
 done

@@ -27,8 +27,17 @@ at::Tensor Broadcastable(const at::Tensor& theta, const at::Tensor& current) {
   return theta.view(shape);
 }
 
-at::Tensor ApplyLinearLayer(const FoldedLayer& l, const at::Tensor& x) {
+// Applies one non-spiking layer (or the ANN's activation) to x. `skip` is the residual block's
+// input, set by kBlockInput and read by kBlockAdd.
+at::Tensor ApplyLinearLayer(const FoldedLayer& l, const at::Tensor& x, at::Tensor& skip) {
   switch (l.kind) {
+    case FKind::kBlockInput:
+      skip = x;
+      return x;
+    case FKind::kBlockAdd:
+      return l.weight.defined()
+                 ? x + at::conv2d(skip, l.weight, l.bias, {l.stride, l.stride}, {l.padding, l.padding})
+                 : x + skip;
     case FKind::kConv:
       return at::conv2d(x, l.weight, l.bias, {l.stride, l.stride}, {l.padding, l.padding});
     case FKind::kLinear:
@@ -51,14 +60,15 @@ at::Tensor ApplyLinearLayer(const FoldedLayer& l, const at::Tensor& x) {
 template <typename Fn>
 at::Tensor RunAnn(const FoldedAnn& ann, at::Tensor x, int stop_after, Fn on_activation) {
   int k = 0;
+  at::Tensor skip;
   for (const FoldedLayer& l : ann.layers) {
     if (l.kind == FKind::kRelu) {
       on_activation(k, x);
-      x = ApplyLinearLayer(l, x);
+      x = ApplyLinearLayer(l, x, skip);
       if (k == stop_after) return x;
       ++k;
     } else {
-      x = ApplyLinearLayer(l, x);
+      x = ApplyLinearLayer(l, x, skip);
     }
   }
   return x;
@@ -71,6 +81,75 @@ at::Tensor NearestRankPercentile(const at::Tensor& values, double percentile) {
   int64_t k = static_cast<int64_t>(std::ceil(percentile / 100.0 * static_cast<double>(n)));
   k = std::clamp<int64_t>(k, 1, n);
   return std::get<0>(values.kthvalue(k, /*dim=*/-1));
+}
+
+// The nearest-rank percentile of the non-zero entries of `values` (ReLU outputs, >= 0); 0 when
+// there is none.
+at::Tensor NonZeroPercentile(const at::Tensor& values, double percentile) {
+  const at::Tensor nz = values.masked_select(values.gt(0));
+  if (nz.numel() == 0) return at::zeros({}, values.options());
+  return NearestRankPercentile(nz, percentile);
+}
+
+// The RobustNorm threshold of one activation a [N, C, ...]: 0-d per layer, [C] per channel.
+at::Tensor RobustThreshold(const at::Tensor& a, bool per_channel, double percentile,
+                           PercentileOf of) {
+  if (!per_channel) {
+    return of == PercentileOf::kNonZero ? NonZeroPercentile(a.flatten(), percentile)
+                                        : NearestRankPercentile(a.flatten(), percentile);
+  }
+  const at::Tensor rows = a.transpose(0, 1).reshape({a.size(1), -1});  // [C, N * ...]
+  if (of == PercentileOf::kAll) return NearestRankPercentile(rows, percentile);
+  std::vector<at::Tensor> per_row;
+  per_row.reserve(rows.size(0));
+  for (int64_t c = 0; c < rows.size(0); ++c) {
+    per_row.push_back(NonZeroPercentile(rows[c], percentile));
+  }
+  return at::stack(per_row);  // [C]
+}
+
+// The largest positive weight of the conv / linear layer that feeds each activation, 0-d each
+// (0 when all its weights are <= 0). A residual block's post-addition activation is fed by conv2
+// and the shortcut: the larger of conv2's largest weight and the 1x1 conv shortcut's, or 1 (the
+// identity's weight) for an identity shortcut.
+std::vector<at::Tensor> LargestIncomingWeights(const FoldedAnn& ann) {
+  std::vector<at::Tensor> out;
+  at::Tensor last;  // 0-d
+  for (const FoldedLayer& l : ann.layers) {
+    if (l.kind == FKind::kConv || l.kind == FKind::kLinear) last = l.weight.max();
+    if (l.kind == FKind::kBlockAdd) {
+      const at::Tensor shortcut =
+          l.weight.defined() ? l.weight.max() : at::ones({}, last.options());
+      last = last.defined() ? at::maximum(last, shortcut) : shortcut;
+    }
+    if (l.kind == FKind::kRelu) {
+      out.push_back(last.defined() ? last.clamp_min(0) : at::Tensor());
+    }
+  }
+  return out;
+}
+
+// Folds conv `prefix`.conv (+ `prefix`.bn) of a model's tensors `t` into a kConv layer.
+FoldedLayer FoldConv(const std::map<std::string, at::Tensor>& t, const std::string& prefix,
+                     bool batch_norm, int64_t stride, int64_t padding, int64_t kernel_size) {
+  FoldedLayer f;
+  f.kind = FKind::kConv;
+  f.name = prefix;
+  f.stride = stride;
+  f.padding = padding;
+  f.kernel_size = kernel_size;
+  at::Tensor w = t.at(prefix + ".conv.weight").clone();
+  at::Tensor b = t.count(prefix + ".conv.bias") ? t.at(prefix + ".conv.bias").clone()
+                                                : at::zeros({w.size(0)}, w.options());
+  if (batch_norm) {
+    at::Tensor scale = t.at(prefix + ".bn.weight") /
+                       (t.at(prefix + ".bn.running_var") + kBnEps).sqrt();  // [O]
+    w = w * scale.view({-1, 1, 1, 1});
+    b = (b - t.at(prefix + ".bn.running_mean")) * scale + t.at(prefix + ".bn.bias");
+  }
+  f.weight = w.contiguous();
+  f.bias = b.contiguous();
+  return f;
 }
 
 }  // namespace
@@ -91,24 +170,9 @@ absl::StatusOr<FoldedAnn> FoldBatchNorm(const Model& ann) {
     FoldedLayer f;
     f.name = l.name;
     switch (l.kind) {
-      case PKind::kConv: {
-        f.kind = FKind::kConv;
-        f.stride = l.stride;
-        f.padding = l.padding;
-        f.kernel_size = l.kernel_size;
-        at::Tensor w = t.at(l.name + ".conv.weight").clone();
-        at::Tensor b = t.count(l.name + ".conv.bias") ? t.at(l.name + ".conv.bias").clone()
-                                                     : at::zeros({w.size(0)}, w.options());
-        if (l.batch_norm) {
-          at::Tensor scale = t.at(l.name + ".bn.weight") /
-                             (t.at(l.name + ".bn.running_var") + kBnEps).sqrt();  // [O]
-          w = w * scale.view({-1, 1, 1, 1});
-          b = (b - t.at(l.name + ".bn.running_mean")) * scale + t.at(l.name + ".bn.bias");
-        }
-        f.weight = w.contiguous();
-        f.bias = b.contiguous();
+      case PKind::kConv:
+        f = FoldConv(t, l.name, l.batch_norm, l.stride, l.padding, l.kernel_size);
         break;
-      }
       case PKind::kLinear:
         f.kind = FKind::kLinear;
         f.weight = t.at(l.name + ".weight").clone();
@@ -141,9 +205,34 @@ absl::StatusOr<FoldedAnn> FoldBatchNorm(const Model& ann) {
         return absl::InvalidArgumentError(absl::StrCat(
             l.name, " (", l.source, "): max pooling cannot be converted to a rate-coded SNN "
             "exactly; use average pooling (pool { kind: AVG }) for conversion baselines"));
-      case PKind::kBasicBlock:
-        return absl::InvalidArgumentError(absl::StrCat(
-            l.name, " (", l.source, "): residual blocks are not supported by the converter"));
+      case PKind::kBasicBlock: {
+        // kBlockInput, conv1, act1, conv2, kBlockAdd (shortcut), act2: see FoldedLayer.
+        auto activation = [&](const std::string& name) {
+          FoldedLayer relu;
+          relu.kind = FKind::kRelu;
+          relu.name = name;
+          if (plan.qcfs_levels > 0) {
+            relu.qcfs_levels = plan.qcfs_levels;
+            relu.qcfs_lambda = t.at(name + ".lambda").clone();
+          }
+          ++out.num_activations;
+          return relu;
+        };
+        FoldedLayer input;
+        input.kind = FKind::kBlockInput;
+        input.name = l.name;
+        out.layers.push_back(std::move(input));
+        out.layers.push_back(FoldConv(t, l.name + ".conv1", true, l.stride, 1, 3));
+        out.layers.push_back(activation(l.name + ".act1"));
+        out.layers.push_back(FoldConv(t, l.name + ".conv2", true, 1, 1, 3));
+        FoldedLayer add;
+        if (l.shortcut_conv) add = FoldConv(t, l.name + ".shortcut", true, l.stride, 0, 1);
+        add.kind = FKind::kBlockAdd;
+        add.name = l.name + ".shortcut";
+        out.layers.push_back(std::move(add));
+        out.layers.push_back(activation(l.name + ".act2"));
+        continue;
+      }
     }
     out.layers.push_back(std::move(f));
   }
@@ -190,6 +279,11 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
                                                    options.spike_norm_timesteps));
   }
   const bool qcfs = options.normalisation == Normalisation::kQcfs;
+  if (qcfs && !options.reset_by_subtraction) {
+    return absl::InvalidArgumentError(
+        "reset_by_subtraction must be true for QCFS conversion: its equivalence with the QCFS "
+        "ANN (Bu et al. 2022) holds for reset by subtraction only");
+  }
   if (qcfs) {
     for (const FoldedLayer& l : ann.layers) {
       if (l.kind == FKind::kRelu && l.qcfs_levels == 0) {
@@ -227,10 +321,11 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
           std::vector<at::Tensor> u(k);
           for (int64_t t = 0; t < options.spike_norm_timesteps; ++t) {
             at::Tensor x = x0;
+            at::Tensor skip;
             int a = 0;
             for (const FoldedLayer& l : ann.layers) {
               if (l.kind != FKind::kRelu) {
-                x = ApplyLinearLayer(l, x);
+                x = ApplyLinearLayer(l, x, skip);
                 continue;
               }
               if (a == k) {
@@ -238,7 +333,8 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
                 break;
               }
               if (!u[a].defined()) {
-                u[a] = at::zeros_like(x) + Broadcastable(snn.thresholds[a], x) * options.init_membrane;
+                u[a] = at::zeros_like(x) +
+                       Broadcastable(snn.thresholds[a], x) * options.init_membrane;
               }
               x = IfStep(u[a], x, snn.thresholds[a], options.reset_by_subtraction);
               ++a;
@@ -250,6 +346,7 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
       return;
     }
     // Activation statistics of the ANN on the calibration set.
+    const std::vector<at::Tensor> weights = LargestIncomingWeights(ann);
     std::vector<std::vector<at::Tensor>> acts(ann.num_activations);
     for (int64_t start = 0; start < n; start += options.batch_size) {
       at::Tensor x = calibration.narrow(0, start, std::min(options.batch_size, n - start));
@@ -263,12 +360,15 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
         case Normalisation::kMax:
           theta = a.max();
           break;
-        case Normalisation::kRobust:
-          theta = NearestRankPercentile(a.flatten(), options.percentile);
+        case Normalisation::kMaxDiehl: {
+          const at::Tensor w = weights[k];
+          theta = w.defined() ? at::maximum(a.max(), w.to(a.scalar_type())) : a.max();
           break;
+        }
+        case Normalisation::kRobust:
         case Normalisation::kRobustPerChannel:
-          theta = NearestRankPercentile(a.transpose(0, 1).reshape({a.size(1), -1}),
-                                        options.percentile);  // [C]
+          theta = RobustThreshold(a, options.normalisation == Normalisation::kRobustPerChannel,
+                                  options.percentile, options.percentile_of);
           break;
         case Normalisation::kSpikeNorm:
         case Normalisation::kQcfs:
@@ -286,16 +386,21 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
   TORCH_CHECK(timesteps >= 1, "SimulateBatch: timesteps must be >= 1");
   torch::NoGradGuard no_grad;
   const FoldedAnn& ann = snn.ann;
-  // Layers before the first activation see a constant input: run them once.
+  // Layers before the first activation (or residual block) see a constant input: run them once.
   size_t first_act = 0;
-  while (first_act < ann.layers.size() && ann.layers[first_act].kind != FKind::kRelu) ++first_act;
+  while (first_act < ann.layers.size() && ann.layers[first_act].kind != FKind::kRelu &&
+         ann.layers[first_act].kind != FKind::kBlockInput) {
+    ++first_act;
+  }
   at::Tensor x0 = images;
-  for (size_t i = 0; i < first_act; ++i) x0 = ApplyLinearLayer(ann.layers[i], x0);
+  at::Tensor skip;
+  for (size_t i = 0; i < first_act; ++i) x0 = ApplyLinearLayer(ann.layers[i], x0, skip);
   BatchSimulation out;
   out.spike_counts.assign(ann.num_activations, 0.0);
   out.neuron_steps.assign(ann.num_activations, 0.0);
+  out.neurons_per_image.assign(ann.num_activations, 0);
   std::vector<at::Tensor> u(ann.num_activations);
-  std::vector<at::Tensor> counts(ann.num_activations);
+  std::vector<std::vector<at::Tensor>> counts(ann.num_activations);  // per step: [B]
   std::vector<at::Tensor> cumulative;
   at::Tensor sum_logits;
   for (int64_t t = 0; t < timesteps; ++t) {
@@ -304,25 +409,28 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
     for (size_t i = first_act; i < ann.layers.size(); ++i) {
       const FoldedLayer& l = ann.layers[i];
       if (l.kind != FKind::kRelu) {
-        x = ApplyLinearLayer(l, x);
+        x = ApplyLinearLayer(l, x, skip);
         continue;
       }
       const at::Tensor& theta = snn.thresholds[a];
       if (!u[a].defined()) {
         u[a] = at::zeros_like(x) + Broadcastable(theta, x) * snn.init_membrane;
-        counts[a] = at::zeros({}, x.options().dtype(at::kDouble));
         out.neuron_steps[a] = static_cast<double>(x.numel()) * static_cast<double>(timesteps);
+        out.neurons_per_image[a] = x.size(0) > 0 ? x.numel() / x.size(0) : 0;
       }
       x = IfStep(u[a], x, theta, snn.reset_by_subtraction);
-      counts[a] += x.ne(0).sum();
+      counts[a].push_back(x.ne(0).flatten(1).sum(1));  // [B], int64
       ++a;
     }
     sum_logits = sum_logits.defined() ? sum_logits + x : x.clone();
     cumulative.push_back(sum_logits / static_cast<double>(t + 1));
   }
   out.cumulative_logits = at::stack(cumulative);  // [T, B, K]
+  out.spikes_per_step.resize(ann.num_activations);
   for (int k = 0; k < ann.num_activations; ++k) {
-    if (counts[k].defined()) out.spike_counts[k] = counts[k].item<double>();
+    if (counts[k].empty()) continue;
+    out.spikes_per_step[k] = at::stack(counts[k]);  // [T, B]
+    out.spike_counts[k] = static_cast<double>(out.spikes_per_step[k].sum().item<int64_t>());
   }
   return out;
 }
@@ -354,6 +462,38 @@ SimulationResult Simulate(const ConvertedSnn& snn, const at::Tensor& images,
     r.firing_rates.push_back(neurons[k] > 0 ? spikes[k] / neurons[k] : 0.0);
   }
   return r;
+}
+
+std::vector<NormalisedShortcut> NormalisedShortcuts(const ConvertedSnn& snn) {
+  torch::NoGradGuard no_grad;
+  std::vector<NormalisedShortcut> out;
+  at::Tensor theta_prev;  // threshold of the latest activation
+  at::Tensor theta_in;    // of the activation feeding the current block
+  int a = 0;
+  for (size_t i = 0; i < snn.ann.layers.size(); ++i) {
+    const FoldedLayer& l = snn.ann.layers[i];
+    if (l.kind == FKind::kRelu) {
+      theta_prev = snn.thresholds[a++];
+    } else if (l.kind == FKind::kBlockInput) {
+      theta_in = theta_prev.defined() ? theta_prev : at::ones({}, at::kFloat);  // analog input
+      out.push_back(NormalisedShortcut{l.name, {}, {}, {}});
+    } else if (l.kind == FKind::kBlockAdd) {
+      // The block's post-addition activation is the next kRelu.
+      const at::Tensor theta_out = snn.thresholds[a];
+      NormalisedShortcut& s = out.back();
+      if (!l.weight.defined()) {
+        s.gain = theta_in.to(theta_out.scalar_type()) / theta_out;
+      } else {
+        const at::Tensor in = theta_in.to(l.weight.scalar_type());
+        const at::Tensor o = theta_out.to(l.weight.scalar_type());
+        const at::Tensor in_b = in.dim() == 0 ? in : in.view({1, -1, 1, 1});
+        const at::Tensor o_b = o.dim() == 0 ? o : o.view({-1, 1, 1, 1});
+        s.weight = l.weight * in_b / o_b;
+        s.bias = l.bias / o;
+      }
+    }
+  }
+  return out;
 }
 
 int64_t FirstTimestepWithin(const std::vector<double>& accuracy_at_t, double reference,

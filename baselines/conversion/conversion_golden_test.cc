@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "baselines/conversion/conversion.h"
+#include "baselines/conversion/named_tensors_for_test.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lasnn/models/model_spec.h"
@@ -67,15 +68,7 @@ Model GoldenNet(const std::string& activation = "", double qcfs_lambda = 0) {
       {"layer4.bias", Pattern({3}, 0.9, 0.1)},
   };
   if (!activation.empty()) values["layer1.lambda"] = at::scalar_tensor(qcfs_lambda, at::kDouble);
-  torch::NoGradGuard no_grad;
-  size_t set = 0;
-  for (auto& p : m->named_parameters()) {
-    if (values.count(p.key())) p.value().copy_(values[p.key()]), ++set;
-  }
-  for (auto& b : m->named_buffers()) {
-    if (values.count(b.key())) b.value().copy_(values[b.key()]), ++set;
-  }
-  EXPECT_EQ(set, values.size());
+  EXPECT_EQ(SetNamedTensors(*m, values), values.size());
   return m;
 }
 
@@ -118,6 +111,27 @@ TEST_F(ConversionGoldenTest, NormalisationMatchesPyTorch) {
   ExpectClose(snn->thresholds[0], kThetaP90PerChannel, 1e-6);
 }
 
+TEST_F(ConversionGoldenTest, NonZeroPercentileAndDiehlFactorMatchPyTorch) {
+  auto folded = FoldBatchNorm(model_);
+  ASSERT_THAT(folded, IsOk());
+  ConversionOptions o;
+  o.percentile_of = PercentileOf::kNonZero;
+  o.normalisation = Normalisation::kRobust;
+  o.percentile = 99;
+  auto snn = Convert(*folded, x_, o);
+  ASSERT_THAT(snn, IsOk());
+  EXPECT_NEAR(snn->thresholds[0].item<double>(), kThetaP99NonZero, 1e-6);
+  o.normalisation = Normalisation::kRobustPerChannel;
+  o.percentile = 90;
+  snn = Convert(*folded, x_, o);
+  ASSERT_THAT(snn, IsOk());
+  ExpectClose(snn->thresholds[0], kThetaP90PerChannelNonZero, 1e-6);
+  o.normalisation = Normalisation::kMaxDiehl;
+  snn = Convert(*folded, x_ * 0.1, o);
+  ASSERT_THAT(snn, IsOk());
+  EXPECT_NEAR(snn->thresholds[0].item<double>(), kThetaDiehlSmallInput, 1e-6);
+}
+
 TEST_F(ConversionGoldenTest, IfSimulationMatchesPyTorch) {
   auto folded = FoldBatchNorm(model_);
   ASSERT_THAT(folded, IsOk());
@@ -129,6 +143,9 @@ TEST_F(ConversionGoldenTest, IfSimulationMatchesPyTorch) {
   BatchSimulation s = SimulateBatch(*snn, x_, 8);
   ASSERT_EQ(s.cumulative_logits.sizes(), (std::vector<int64_t>{8, 6, 3}));
   ExpectClose(s.cumulative_logits, kCumulativeLogits, 1e-9);
+  snn->reset_by_subtraction = false;
+  BatchSimulation zero = SimulateBatch(*snn, x_, 8);
+  ExpectClose(zero.cumulative_logits, kCumulativeLogitsResetToZero, 1e-9);
 }
 
 // The same net with a QCFS activation (lambda 1.3, L = 4): the folded ANN applies QCFS, and the

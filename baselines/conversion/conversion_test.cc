@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lasnn/models/model_spec.h"
@@ -137,6 +138,156 @@ TEST(ConversionTest, NormalisationThresholds) {
   EXPECT_THAT(Convert(*folded, calib, o), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// flatten -> linear(4 -> 4, `weight`, bias 0) -> ReLU -> linear(4 -> 2): one activation layer
+// whose 4 "channels" are the linear layer's outputs, on [N, 1, 1, 4] inputs.
+FoldedAnn LinearNet(const at::Tensor& weight) {
+  FoldedAnn ann;
+  ann.input_shape = {1, 1, 4};
+  ann.num_classes = 2;
+  ann.num_activations = 1;
+  FoldedLayer flatten;
+  flatten.kind = FoldedLayer::Kind::kFlatten;
+  FoldedLayer hidden;
+  hidden.kind = FoldedLayer::Kind::kLinear;
+  hidden.name = "hidden";
+  hidden.weight = weight;
+  hidden.bias = at::zeros({4});
+  FoldedLayer relu;
+  relu.kind = FoldedLayer::Kind::kRelu;
+  relu.name = "act";
+  FoldedLayer out;
+  out.kind = FoldedLayer::Kind::kLinear;
+  out.name = "out";
+  out.weight = at::tensor({1.0f, -1.0f, 0.5f, 0.0f, -1.0f, 1.0f, 0.0f, 0.5f}).view({2, 4});
+  out.bias = at::zeros({2});
+  ann.layers = {flatten, hidden, relu, out};
+  return ann;
+}
+
+// Ten images whose activations, channel by channel: ch0 = 1..5 on images 0-4 and 0 (negative
+// input) on 5-9; ch1 = 6..15; ch2 and ch3 = 0 everywhere. Per layer: 25 zeros and 1..15.
+at::Tensor CraftedCalibration() {
+  at::Tensor x = at::full({10, 1, 1, 4}, -1.0f);
+  for (int i = 0; i < 10; ++i) {
+    if (i < 5) x[i][0][0][0] = static_cast<float>(i + 1);
+    x[i][0][0][1] = static_cast<float>(i + 6);
+  }
+  return x;
+}
+
+TEST(ConversionTest, NonZeroPercentileExcludesTheZeros) {
+  const FoldedAnn ann = LinearNet(at::eye(4));
+  const at::Tensor calib = CraftedCalibration();
+  ConversionOptions o;
+  o.normalisation = Normalisation::kRobust;
+  o.percentile = 90;
+  // Zeros included: nearest rank ceil(0.9 * 40) = 36 of 25 zeros and 1..15 -> 11.
+  o.percentile_of = PercentileOf::kAll;
+  auto all = Convert(ann, calib, o);
+  ASSERT_THAT(all, IsOk());
+  EXPECT_FLOAT_EQ(all->thresholds[0].item<float>(), 11.0f);
+  // Non-zero only: rank ceil(0.9 * 15) = 14 of 1..15 -> 14 (snntoolbox's convention).
+  o.percentile_of = PercentileOf::kNonZero;
+  auto nonzero = Convert(ann, calib, o);
+  ASSERT_THAT(nonzero, IsOk());
+  EXPECT_FLOAT_EQ(nonzero->thresholds[0].item<float>(), 14.0f);
+
+  // Per channel: ch0 has rank 9 of {0 x5, 1..5} = 4, or rank 5 of 1..5 = 5; ch1 (no zeros) 14
+  // either way; ch2 and ch3 (all zeros) take the floor threshold 1e-6 either way.
+  o.normalisation = Normalisation::kRobustPerChannel;
+  o.percentile_of = PercentileOf::kAll;
+  auto all_c = Convert(ann, calib, o);
+  ASSERT_THAT(all_c, IsOk());
+  o.percentile_of = PercentileOf::kNonZero;
+  auto nonzero_c = Convert(ann, calib, o);
+  ASSERT_THAT(nonzero_c, IsOk());
+  const std::vector<float> want_all = {4, 14, 1e-6f, 1e-6f};
+  const std::vector<float> want_nonzero = {5, 14, 1e-6f, 1e-6f};
+  ASSERT_EQ(all_c->thresholds[0].numel(), 4);
+  ASSERT_EQ(nonzero_c->thresholds[0].numel(), 4);
+  for (int c = 0; c < 4; ++c) {
+    EXPECT_FLOAT_EQ(all_c->thresholds[0][c].item<float>(), want_all[c]) << "channel " << c;
+    EXPECT_FLOAT_EQ(nonzero_c->thresholds[0][c].item<float>(), want_nonzero[c]) << "channel " << c;
+  }
+}
+
+TEST(ConversionTest, DiehlFactorTakesTheLargestPositiveWeightWhenItExceedsTheActivations) {
+  // Weights diag(0.5, 3, -2, 0.2): the largest positive weight is 3. Inputs in [0, 0.5] keep
+  // every activation <= 1.5.
+  torch::manual_seed(3);
+  const FoldedAnn ann = LinearNet(at::diag(at::tensor({0.5f, 3.0f, -2.0f, 0.2f})));
+  const at::Tensor calib = at::rand({16, 1, 1, 4}, at::TensorOptions(at::kFloat)) * 0.5;
+  const float largest_activation =
+      at::relu(at::linear(calib.flatten(1), ann.layers[1].weight)).max().item<float>();
+  ASSERT_LE(largest_activation, 1.5f);
+  ConversionOptions o;
+  o.normalisation = Normalisation::kMax;
+  auto max_snn = Convert(ann, calib, o);
+  ASSERT_THAT(max_snn, IsOk());
+  EXPECT_FLOAT_EQ(max_snn->thresholds[0].item<float>(), largest_activation);
+  o.normalisation = Normalisation::kMaxDiehl;
+  auto diehl = Convert(ann, calib, o);
+  ASSERT_THAT(diehl, IsOk());
+  EXPECT_FLOAT_EQ(diehl->thresholds[0].item<float>(), 3.0f);
+  // Larger inputs: the activations dominate and the two factors agree.
+  const at::Tensor big = calib * 10;
+  o.normalisation = Normalisation::kMax;
+  auto max_big = Convert(ann, big, o);
+  o.normalisation = Normalisation::kMaxDiehl;
+  auto diehl_big = Convert(ann, big, o);
+  ASSERT_THAT(max_big, IsOk());
+  ASSERT_THAT(diehl_big, IsOk());
+  EXPECT_GT(max_big->thresholds[0].item<float>(), 3.0f);
+  EXPECT_FLOAT_EQ(diehl_big->thresholds[0].item<float>(), max_big->thresholds[0].item<float>());
+}
+
+TEST(ConversionTest, ResetToZeroAndResetBySubtractionGiveDifferentOutputs) {
+  // One neuron with a constant input of 0.75 theta: by subtraction it fires floor(0.75 t) times
+  // in t steps; reset to zero loses the remainder and fires every second step (rate 1/2).
+  const FoldedAnn ann = LinearNet(at::eye(4));
+  at::Tensor x = at::full({1, 1, 1, 4}, -1.0f);
+  x[0][0][0][0] = 0.75f;
+  ConversionOptions o;
+  o.normalisation = Normalisation::kMax;  // calibrated on an input of 1.0: threshold 1
+  at::Tensor calib = x.clone();
+  calib[0][0][0][0] = 1.0f;
+  o.reset_by_subtraction = true;
+  auto sub = Convert(ann, calib, o);
+  o.reset_by_subtraction = false;
+  auto zero = Convert(ann, calib, o);
+  ASSERT_THAT(sub, IsOk());
+  ASSERT_THAT(zero, IsOk());
+  EXPECT_FALSE(zero->reset_by_subtraction);
+  const int64_t T = 100;
+  BatchSimulation s_sub = SimulateBatch(*sub, x, T);
+  BatchSimulation s_zero = SimulateBatch(*zero, x, T);
+  ASSERT_EQ(s_sub.spikes_per_step.size(), 1u);
+  EXPECT_EQ(s_sub.spikes_per_step[0].sizes(), (std::vector<int64_t>{T, 1}));
+  EXPECT_EQ(s_sub.neurons_per_image[0], 4);
+  EXPECT_EQ(s_sub.spikes_per_step[0].sum().item<int64_t>(), 75);
+  EXPECT_EQ(s_zero.spikes_per_step[0].sum().item<int64_t>(), 50);
+  EXPECT_DOUBLE_EQ(s_sub.spike_counts[0], 75.0);
+  EXPECT_DOUBLE_EQ(s_sub.neuron_steps[0], 4.0 * T);
+  // The output layer's mean current follows the rate: 0.75 vs 0.5 in logit 0 at t = T.
+  EXPECT_NEAR(s_sub.cumulative_logits[T - 1][0][0].item<float>(), 0.75f, 1e-5);
+  EXPECT_NEAR(s_zero.cumulative_logits[T - 1][0][0].item<float>(), 0.5f, 1e-5);
+}
+
+TEST(ConversionTest, QcfsRefusesResetToZero) {
+  FoldedAnn ann = LinearNet(at::eye(4));
+  ann.layers[2].qcfs_levels = 4;
+  ann.layers[2].qcfs_lambda = at::scalar_tensor(1.3f);
+  ConversionOptions o;
+  o.normalisation = Normalisation::kQcfs;
+  o.init_membrane = 0.5;
+  auto ok = Convert(ann, at::Tensor(), o);
+  ASSERT_THAT(ok, IsOk());
+  EXPECT_TRUE(ok->reset_by_subtraction);
+  o.reset_by_subtraction = false;
+  EXPECT_THAT(Convert(ann, at::Tensor(), o),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("reset_by_subtraction")));
+}
+
 TEST(ConversionTest, ConvertedSnnApproachesTheAnnAsTGrows) {
   Model model = Build(kTinyVgg);
   auto folded = FoldBatchNorm(model);
@@ -162,6 +313,117 @@ TEST(ConversionTest, ConvertedSnnApproachesTheAnnAsTGrows) {
     }
     EXPECT_GE(FirstTimestepWithin(r.accuracy_at_t, 1.0, 0.1), 1);
   }
+}
+
+// Stem, an identity block, a downsampling block (1x1 conv shortcut), global pool, a hidden head
+// layer and the classifier.
+constexpr char kTinyResNet[] = R"pb(
+  name: "tiny_resnet"
+  input { channels: 1 height: 8 width: 8 }
+  num_classes: 4
+  resnet {
+    stem_channels: 4
+    stage_widths: [ 4, 6 ]
+    blocks_per_stage: [ 1, 1 ]
+    head_hidden: 8
+  }
+)pb";
+
+TEST(ConversionTest, FoldedResNetMatchesModelInEvalMode) {
+  Model model = Build(kTinyResNet);
+  auto folded = FoldBatchNorm(model);
+  ASSERT_THAT(folded, IsOk());
+  EXPECT_EQ(folded->num_activations, 6);  // stem, 2 per block, head
+  at::Tensor x = at::randn({5, 1, 8, 8});
+  at::Tensor want = model->forward(x).logits;
+  at::Tensor got = FoldedForward(*folded, x);
+  EXPECT_TRUE(at::allclose(got, want, 1e-5, 1e-5)) << (got - want).abs().max().item<float>();
+}
+
+TEST(ConversionTest, ResNetStemMaxPoolIsRejectedNamingTheLayer) {
+  Model model = Build(R"pb(
+    name: "resnet_maxpool"
+    input { channels: 1 height: 8 width: 8 }
+    num_classes: 2
+    resnet { stem_channels: 2 stem_max_pool: true stage_widths: 2 blocks_per_stage: 1 }
+  )pb");
+  EXPECT_THAT(FoldBatchNorm(model),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("resnet.stem_max_pool"), HasSubstr("max pooling"))));
+}
+
+// The IF ResNet's output (mean over steps 1..t) approaches the ReLU ResNet's logits as t grows:
+// MaxNorm thresholds from the same images (no clipping), reset by subtraction, double precision.
+// Stated tolerance: at t = 2048 every logit is within 2% of the largest |ANN logit|, and the error
+// is at least 8 times smaller than at t = 16.
+TEST(ConversionTest, ConvertedResNetLogitsConvergeToTheAnn) {
+  Model model = Build(kTinyResNet);
+  model->to(at::kDouble);
+  auto folded = FoldBatchNorm(model);
+  ASSERT_THAT(folded, IsOk());
+  const at::Tensor x = at::randn({32, 1, 8, 8}, at::kDouble);
+  const at::Tensor ann = FoldedForward(*folded, x);
+  ConversionOptions o;
+  o.normalisation = Normalisation::kMax;
+  auto snn = Convert(*folded, x, o);
+  ASSERT_THAT(snn, IsOk());
+  for (at::Tensor& theta : snn->thresholds) theta = theta.to(at::kDouble);
+  const BatchSimulation s = SimulateBatch(*snn, x, 2048);
+  const double scale = ann.abs().max().item<double>();
+  const double err16 = (s.cumulative_logits[15] - ann).abs().max().item<double>() / scale;
+  const double err2048 = (s.cumulative_logits[2047] - ann).abs().max().item<double>() / scale;
+  RecordProperty("relative_error_t16", absl::StrCat(err16));
+  RecordProperty("relative_error_t2048", absl::StrCat(err2048));
+  EXPECT_LE(err2048, 0.02);
+  EXPECT_LE(err2048 * 8, err16);
+}
+
+// Every normalisation converts the ResNet: at t = 256 the SNN agrees with the ANN's predictions on
+// >= 90% of random inputs (QCFS: a QCFS ResNet, against the QCFS ANN).
+TEST(ConversionTest, EveryNormalisationConvertsTheResNet) {
+  Model model = Build(kTinyResNet);
+  auto folded = FoldBatchNorm(model);
+  ASSERT_THAT(folded, IsOk());
+  at::Tensor x = at::randn({64, 1, 8, 8});
+  at::Tensor ann_pred = FoldedForward(*folded, x).argmax(1);
+  for (Normalisation n : {Normalisation::kMax, Normalisation::kMaxDiehl, Normalisation::kRobust,
+                          Normalisation::kRobustPerChannel, Normalisation::kSpikeNorm}) {
+    for (PercentileOf of : {PercentileOf::kAll, PercentileOf::kNonZero}) {
+      ConversionOptions o;
+      o.normalisation = n;
+      o.percentile_of = of;
+      o.spike_norm_timesteps = 32;
+      auto snn = Convert(*folded, x, o);
+      ASSERT_THAT(snn, IsOk());
+      ASSERT_EQ(snn->thresholds.size(), 6u);
+      SimulationResult r = Simulate(*snn, x, ann_pred, /*timesteps=*/256, /*batch_size=*/32);
+      EXPECT_GE(r.accuracy_at_t.back(), 0.9) << static_cast<int>(n);
+      ASSERT_EQ(r.firing_rates.size(), 6u);
+      for (double rate : r.firing_rates) {
+        EXPECT_GT(rate, 0.0) << static_cast<int>(n);
+        EXPECT_LE(rate, 1.0);
+      }
+    }
+  }
+  Model qcfs = Build(absl::StrCat(kTinyResNet, "activation { kind: QCFS qcfs_levels: 8 }"));
+  {
+    // Lambdas near each activation's largest input, as training would find.
+    torch::NoGradGuard no_grad;
+    for (auto& p : qcfs->named_parameters()) {
+      if (p.key().find("lambda") != std::string::npos) p.value().fill_(2.0);
+    }
+  }
+  auto qfolded = FoldBatchNorm(qcfs);
+  ASSERT_THAT(qfolded, IsOk());
+  ASSERT_EQ(qfolded->num_activations, 6);
+  const at::Tensor qcfs_pred = FoldedForward(*qfolded, x).argmax(1);
+  ConversionOptions o;
+  o.normalisation = Normalisation::kQcfs;
+  o.init_membrane = 0.5;
+  auto snn = Convert(*qfolded, at::Tensor(), o);
+  ASSERT_THAT(snn, IsOk());
+  SimulationResult r = Simulate(*snn, x, qcfs_pred, /*timesteps=*/256, /*batch_size=*/32);
+  EXPECT_GE(r.accuracy_at_t.back(), 0.9);
 }
 
 TEST(ConversionTest, ResultDoesNotDependOnSimulationBatchSize) {

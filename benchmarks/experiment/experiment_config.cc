@@ -71,6 +71,27 @@ std::optional<FieldViolation> RequireRange(const std::string& path, double value
   return std::nullopt;
 }
 
+// Sets train.distill.method (and LaSNN's paradigm) as trained method `m` runs.
+void SetDistillMethod(Method m, DistillConfig* d) {
+  switch (m) {
+    case LASNN_JOINT:
+      d->set_method(DistillConfig::LASNN);
+      d->set_paradigm(DistillConfig::JOINT);
+      break;
+    case LASNN_CURRICULUM:
+      d->set_method(DistillConfig::LASNN);
+      d->set_paradigm(DistillConfig::CURRICULUM);
+      break;
+    case LASNN_STAGE_BY_STAGE:
+      d->set_method(DistillConfig::LASNN);
+      d->set_paradigm(DistillConfig::STAGE_BY_STAGE);
+      break;
+    case LOGIT_KD: d->set_method(DistillConfig::LOGIT_KD); break;
+    case FEATURE_KD: d->set_method(DistillConfig::FEATURE_KD); break;
+    default: d->set_method(DistillConfig::DIRECT); break;
+  }
+}
+
 std::optional<FieldViolation> Validate(const ExperimentConfig& c) {
   if (c.data().kind() == datasets::DATASET_KIND_UNSPECIFIED) {
     return FieldViolation{"data.kind", "must be set (DATASET_KIND_FASHION_MNIST, ...)"};
@@ -84,7 +105,14 @@ std::optional<FieldViolation> Validate(const ExperimentConfig& c) {
     }
     const absl::Status s = ValidateModelSpec(c.student());
     if (!s.ok()) return ViolationUnder("student", s);
-    if (auto e = FindTrainConfigViolation(c.train(), "train")) return e;
+    TrainConfig train = c.train();  // with the distillation method and paradigm it will run with
+    SetDistillMethod(c.method(), train.mutable_distill());
+    if (auto e = FindTrainConfigViolation(train, "train")) return e;
+    if (c.teacher().has_model() && ValidateModelSpec(c.teacher().model()).ok()) {
+      if (auto e = FindAttentionPairViolation(train, "train", c.student(), c.teacher().model())) {
+        return e;
+      }
+    }
   }
   if (NeedsTeacher(c.method())) {
     const TeacherConfig& t = c.teacher();
@@ -109,6 +137,28 @@ std::optional<FieldViolation> Validate(const ExperimentConfig& c) {
     }
   }
   const ConversionConfig& v = c.conversion();
+  if (!trained) {
+    const ConversionVariant want = ConversionVariantOf(c.method());
+    const std::string why = absl::StrCat(
+        "is fixed by method ", MethodKey(c.method()),
+        " (the report names a conversion by its method; choose the method of the variant)");
+    if (v.has_reset_by_subtraction() && v.reset_by_subtraction() != want.reset_by_subtraction) {
+      return FieldViolation{"conversion.reset_by_subtraction",
+                            absl::StrCat(why, ": must be ",
+                                         want.reset_by_subtraction ? "true" : "false")};
+    }
+    if (v.has_init_membrane() && v.init_membrane() != want.init_membrane) {
+      return FieldViolation{"conversion.init_membrane",
+                            absl::StrCat(why, ": must be ", want.init_membrane)};
+    }
+    if (v.has_percentile_of() &&
+        want.percentile_of != ConversionConfig::PERCENTILE_OF_UNSPECIFIED &&
+        v.percentile_of() != want.percentile_of) {
+      return FieldViolation{"conversion.percentile_of",
+                            absl::StrCat(why, ": must be ",
+                                         ConversionConfig::PercentileOf_Name(want.percentile_of))};
+    }
+  }
   if (auto e = RequireRange("conversion.calibration_size", v.calibration_size(), 1, 1e7)) return e;
   if (!(v.percentile() > 0 && v.percentile() <= 100)) {
     return FieldViolation{"conversion.percentile",
@@ -132,6 +182,7 @@ std::optional<FieldViolation> Validate(const ExperimentConfig& c) {
   }
   if (auto e = RequireRange("eval.throughput_batch", ev.throughput_batch(), 1, 65536)) return e;
   if (auto e = RequireRange("eval.latency_repeats", ev.latency_repeats(), 1, 10000)) return e;
+  if (auto e = RequireRange("eval.firing_rate_images", ev.firing_rate_images(), 1, 1e8)) return e;
   if (auto e = RequireRange("energy.pj_per_ac", c.energy().pj_per_ac(), 1e-6, 1e6)) return e;
   if (auto e = RequireRange("energy.pj_per_mac", c.energy().pj_per_mac(), 1e-6, 1e6)) return e;
   const std::string& dev = c.device();
@@ -171,11 +222,35 @@ std::string Deterministic(const google::protobuf::Message& m) {
 }  // namespace
 
 bool IsTrainedMethod(Method m) {
-  return m == LASNN_JOINT || m == LASNN_STAGEWISE || m == LOGIT_KD || m == FEATURE_KD ||
+  return m == LASNN_JOINT || m == LASNN_CURRICULUM || m == LASNN_STAGE_BY_STAGE ||
+         m == LOGIT_KD || m == FEATURE_KD ||
          m == DIRECT;
 }
 
 bool NeedsTeacher(Method m) { return m != DIRECT && m != METHOD_UNSPECIFIED; }
+
+ConversionVariant ConversionVariantOf(Method m) {
+  ConversionVariant v;
+  switch (m) {
+    case CONVERSION_MAX_AS_PUBLISHED:
+    case SPIKE_NORM_AS_PUBLISHED:
+      v.reset_by_subtraction = false;
+      break;
+    case CONVERSION_ROBUST:
+    case CONVERSION_ROBUST_PER_CHANNEL:
+      v.percentile_of = ConversionConfig::ALL_ACTIVATIONS;
+      break;
+    case CONVERSION_ROBUST_AS_PUBLISHED:
+      v.percentile_of = ConversionConfig::NONZERO_ACTIVATIONS;
+      break;
+    case QCFS:
+      v.init_membrane = 0.5;
+      break;
+    default:
+      break;
+  }
+  return v;
+}
 
 std::string MethodKey(Method m) { return absl::AsciiStrToLower(Method_Name(m)); }
 
@@ -201,6 +276,7 @@ absl::StatusOr<ExperimentConfig> ParseExperimentText(absl::string_view text,
                                                      absl::string_view source) {
   TextFormat::ParseInfoTree tree;
   LASNN_ASSIGN_OR_RETURN(ExperimentConfig c, ParseTextProto<ExperimentConfig>(text, source, &tree));
+  WarnAboutDeprecatedNames(text, source, ExperimentConfig::descriptor());
   if (auto e = Validate(c)) return LocatedError(source, tree, ExperimentConfig::descriptor(), *e);
   return c;
 }
@@ -213,6 +289,7 @@ absl::StatusOr<ExperimentConfig> LoadExperimentFile(const std::string& path) {
 absl::StatusOr<SuiteConfig> ParseSuiteText(absl::string_view text, absl::string_view source) {
   TextFormat::ParseInfoTree tree;
   LASNN_ASSIGN_OR_RETURN(SuiteConfig s, ParseTextProto<SuiteConfig>(text, source, &tree));
+  WarnAboutDeprecatedNames(text, source, SuiteConfig::descriptor());
   // The name becomes a directory name (results/<name>): letters, digits, '_' and '-' only.
   if (s.name().empty() || s.name().size() > 64 ||
       !std::all_of(s.name().begin(), s.name().end(), [](char c) {
@@ -285,18 +362,14 @@ ExperimentConfig ResolveExperiment(const ExperimentConfig& config) {
     t->set_timesteps(t->timesteps());
     t->set_epochs(t->epochs());
     DistillConfig* d = t->mutable_distill();
-    switch (m) {
-      case LASNN_JOINT:
-        d->set_method(DistillConfig::LASNN);
-        d->set_paradigm(DistillConfig::JOINT);
-        break;
-      case LASNN_STAGEWISE:
-        d->set_method(DistillConfig::LASNN);
-        d->set_paradigm(DistillConfig::STAGEWISE);
-        break;
-      case LOGIT_KD: d->set_method(DistillConfig::LOGIT_KD); break;
-      case FEATURE_KD: d->set_method(DistillConfig::FEATURE_KD); break;
-      default: d->set_method(DistillConfig::DIRECT); break;
+    SetDistillMethod(m, d);
+    if (d->method() == DistillConfig::LASNN) {
+      // Written out, so that a record states them and its hash changes with their defaults.
+      d->set_beta(d->beta());
+      d->set_attention_p(d->attention_p());
+      d->set_attention_normalization(d->attention_normalization());
+      d->set_attention_min_size(d->attention_min_size());
+      if (d->paradigm() == DistillConfig::CURRICULUM) d->set_stage_epochs(d->stage_epochs());
     }
     if (m == DIRECT) c.clear_teacher();
     c.clear_conversion();
@@ -306,15 +379,19 @@ ExperimentConfig ResolveExperiment(const ExperimentConfig& config) {
     c.clear_student();
     c.clear_train();
     ConversionConfig* v = c.mutable_conversion();
+    const ConversionVariant variant = ConversionVariantOf(m);
     v->set_calibration_size(v->calibration_size());
     v->set_calibration_seed(v->calibration_seed());
-    v->set_reset_by_subtraction(v->reset_by_subtraction());
-    if (m == CONVERSION_ROBUST || m == CONVERSION_ROBUST_PER_CHANNEL) {
+    v->set_reset_by_subtraction(variant.reset_by_subtraction);
+    v->set_init_membrane(variant.init_membrane);
+    if (variant.percentile_of != ConversionConfig::PERCENTILE_OF_UNSPECIFIED) {
       v->set_percentile(v->percentile());
+      v->set_percentile_of(variant.percentile_of);
     } else {
       v->clear_percentile();
+      v->clear_percentile_of();
     }
-    if (m == SPIKE_NORM) {
+    if (m == SPIKE_NORM || m == SPIKE_NORM_AS_PUBLISHED) {
       v->set_spike_norm_timesteps(v->spike_norm_timesteps());
     } else {
       v->clear_spike_norm_timesteps();
@@ -339,6 +416,7 @@ ExperimentConfig ResolveExperiment(const ExperimentConfig& config) {
   ev->set_test_subset(ev->test_subset());
   ev->set_throughput_batch(ev->throughput_batch());
   ev->set_latency_repeats(ev->latency_repeats());
+  ev->set_firing_rate_images(ev->firing_rate_images());
   c.mutable_energy()->set_pj_per_ac(c.energy().pj_per_ac());
   c.mutable_energy()->set_pj_per_mac(c.energy().pj_per_mac());
   if (c.has_teacher() && c.teacher().has_train()) {
@@ -381,6 +459,8 @@ absl::StatusOr<std::vector<ExperimentConfig>> ExpandSuite(const SuiteConfig& sui
   for (int g = 0; g < suite.grids_size(); ++g) {
     const SuiteGrid& grid = suite.grids(g);
     ExperimentConfig base = suite.base();
+    // A grid's teacher model replaces the base's whole (merging would append its layers).
+    if (grid.overrides().teacher().has_model()) base.mutable_teacher()->clear_model();
     base.MergeFrom(grid.overrides());
     std::vector<datasets::DatasetSpec> data(grid.datasets().begin(), grid.datasets().end());
     if (data.empty()) data.push_back(base.data());
@@ -413,8 +493,12 @@ absl::StatusOr<std::vector<ExperimentConfig>> ExpandSuite(const SuiteConfig& sui
           c.set_method(m);
           c.set_seed(seed);
           if (!IsTrainedMethod(m)) {
-            c.set_name(absl::StrCat(suite.name(), "/", DatasetKey(d), "/", MethodKey(m), "/seed",
-                                    seed));
+            // A grid with its own teacher names it, beside the base teacher's conversions.
+            const std::string teacher = grid.overrides().teacher().has_model()
+                                            ? absl::StrCat(base.teacher().model().name(), "/")
+                                            : "";
+            c.set_name(absl::StrCat(suite.name(), "/", DatasetKey(d), "/", MethodKey(m), "/",
+                                    teacher, "seed", seed));
             LASNN_RETURN_IF_ERROR(add(c));
             continue;
           }

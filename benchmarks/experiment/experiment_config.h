@@ -22,6 +22,17 @@ namespace lasnn {
 bool IsTrainedMethod(Method method);
 // True for the methods that need a teacher (all but DIRECT).
 bool NeedsTeacher(Method method);
+// What a conversion method fixes (experiment.proto ConversionConfig; the report names each
+// conversion by its method, so these never vary within one): the reset, the initial membrane as
+// a fraction of the threshold, and for RobustNorm the activations its percentile is taken over
+// (PERCENTILE_OF_UNSPECIFIED for the other methods). For a trained method: the defaults.
+struct ConversionVariant {
+  bool reset_by_subtraction = true;
+  double init_membrane = 0;
+  ConversionConfig::PercentileOf percentile_of = ConversionConfig::PERCENTILE_OF_UNSPECIFIED;
+};
+ConversionVariant ConversionVariantOf(Method method);
+
 // "lasnn_joint", "conversion_max", ... (lower-case enum names) and back.
 std::string MethodKey(Method method);
 absl::StatusOr<Method> ParseMethodKey(absl::string_view key);

@@ -2,10 +2,13 @@
 
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lasnn/training/train_config_validation.h"
 #include "util/status_matchers.h"
 
 namespace lasnn {
@@ -90,11 +93,11 @@ TEST(ExperimentConfigTest, MissingMethodAndTeacherAreErrors) {
 }
 
 TEST(ExperimentConfigTest, ResolutionFillsMethodDefaultsAndHashIgnoresNameAndPath) {
-  auto c = ParseExperimentText(Experiment("method: LASNN_STAGEWISE seed: 7"), "x");
+  auto c = ParseExperimentText(Experiment("method: LASNN_CURRICULUM seed: 7"), "x");
   ASSERT_THAT(c, IsOk());
   ExperimentConfig r = ResolveExperiment(*c);
   EXPECT_EQ(r.train().distill().method(), DistillConfig::LASNN);
-  EXPECT_EQ(r.train().distill().paradigm(), DistillConfig::STAGEWISE);
+  EXPECT_EQ(r.train().distill().paradigm(), DistillConfig::CURRICULUM);
   EXPECT_EQ(r.train().seed(), 7u);
   EXPECT_EQ(r.eval().t_max(), 4);
   ExperimentConfig renamed = r;
@@ -116,6 +119,164 @@ TEST(ExperimentConfigTest, ResolutionFillsMethodDefaultsAndHashIgnoresNameAndPat
   ASSERT_THAT(qcfs, IsOk());
   EXPECT_EQ(ResolveExperiment(*qcfs).eval().t_max(), 64);
   EXPECT_EQ(ResolveExperiment(*qcfs).conversion().qcfs_train().epochs(), 1);
+}
+
+// Both readings of LaSNN's layer-wise paradigm are methods; the old name of the curriculum still
+// reads (as LASNN_CURRICULUM, with a warning naming the field and the new name).
+TEST(ExperimentConfigTest, LasnnParadigmsResolveAndTheOldNameStillReads) {
+  const std::vector<std::pair<std::string, DistillConfig::Paradigm>> cases = {
+      {"LASNN_JOINT", DistillConfig::JOINT},
+      {"LASNN_CURRICULUM", DistillConfig::CURRICULUM},
+      {"LASNN_STAGEWISE", DistillConfig::CURRICULUM},
+      {"LASNN_STAGE_BY_STAGE", DistillConfig::STAGE_BY_STAGE}};
+  for (const auto& [name, paradigm] : cases) {
+    SCOPED_TRACE(name);
+    auto c = ParseExperimentText(Experiment("method: " + name), "x");
+    ASSERT_THAT(c, IsOk());
+    EXPECT_TRUE(IsTrainedMethod(c->method()));
+    const ExperimentConfig r = ResolveExperiment(*c);
+    EXPECT_EQ(r.train().distill().method(), DistillConfig::LASNN);
+    EXPECT_EQ(r.train().distill().paradigm(), paradigm);
+    // The attention loss's settings are written out in the resolved config.
+    EXPECT_TRUE(r.train().distill().has_attention_normalization());
+    EXPECT_EQ(r.train().distill().attention_min_size(), 4);
+    EXPECT_TRUE(r.train().distill().has_attention_min_size());
+    EXPECT_EQ(r.train().distill().beta(), 10.0);
+    EXPECT_TRUE(r.train().distill().has_beta());
+  }
+  EXPECT_EQ(MethodKey(LASNN_STAGEWISE), "lasnn_curriculum");
+  EXPECT_EQ(MethodKey(LASNN_STAGE_BY_STAGE), "lasnn_stage_by_stage");
+  auto parsed = ParseMethodKey("lasnn_stagewise");
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(*parsed, LASNN_CURRICULUM);
+  const std::string suite = "name: \"s\"\ngrids { methods: [LASNN_JOINT, LASNN_STAGEWISE] }\n";
+  EXPECT_EQ(DeprecatedNameWarnings(suite, "s.textproto", SuiteConfig::descriptor()),
+            std::vector<std::string>({"s.textproto:2:32: grids.methods: LASNN_STAGEWISE is the old "
+                                      "name of LASNN_CURRICULUM (same behaviour); write "
+                                      "LASNN_CURRICULUM"}));
+}
+
+// STAGE_BY_STAGE's budgets are checked against the student's and teacher's pairs (one here: 8x8)
+// when the experiment is read, before any training.
+TEST(ExperimentConfigTest, StageBudgetsAreCheckedAgainstThePairs) {
+  auto text = [](const std::string& distill) {
+    return std::string("data { kind: DATASET_KIND_FASHION_MNIST }\n") + "teacher { model {" +
+           kStudent + "} train { epochs: 1 } }\n" + "student {" + kStudent + "}\n" +
+           "train { epochs: 1 timesteps: 4 distill { " + distill + " } }\n" +
+           "method: LASNN_STAGE_BY_STAGE\n";
+  };
+  EXPECT_THAT(ParseExperimentText(text("stage_budgets: [1, 3]"), "x"), IsOk());
+  const std::string bad = text("stage_budgets: [1, 1, 1]");
+  EXPECT_THAT(ParseExperimentText(bad, "x"),
+              StatusIs(kInvalid, AllOf(HasSubstr("x:" + PositionOf(bad, "stage_budgets")),
+                                       HasSubstr("train.distill.stage_budgets has 3 entries, but "
+                                                 "STAGE_BY_STAGE needs 2"))));
+  EXPECT_THAT(ParseExperimentText(text("beta: 0"), "x"),
+              StatusIs(kInvalid, HasSubstr("train.distill.beta must be > 0 for paradigm "
+                                           "STAGE_BY_STAGE")));
+  // Joint ignores the budgets.
+  std::string joint = text("stage_budgets: [1, 1, 1]");
+  joint.replace(joint.find("LASNN_STAGE_BY_STAGE"), 20, "LASNN_JOINT");
+  EXPECT_THAT(ParseExperimentText(joint, "x"), IsOk());
+}
+
+TEST(ExperimentConfigTest, ConversionVariantsAreFixedByTheMethodAndRecordedWhenResolved) {
+  struct Want {
+    Method method;
+    bool reset_by_subtraction;
+    double init_membrane;
+    ConversionConfig::PercentileOf percentile_of;  // UNSPECIFIED: no percentile
+  };
+  const Want wants[] = {
+      {CONVERSION_MAX, true, 0, ConversionConfig::PERCENTILE_OF_UNSPECIFIED},
+      {CONVERSION_MAX_AS_PUBLISHED, false, 0, ConversionConfig::PERCENTILE_OF_UNSPECIFIED},
+      {CONVERSION_ROBUST, true, 0, ConversionConfig::ALL_ACTIVATIONS},
+      {CONVERSION_ROBUST_PER_CHANNEL, true, 0, ConversionConfig::ALL_ACTIVATIONS},
+      {CONVERSION_ROBUST_AS_PUBLISHED, true, 0, ConversionConfig::NONZERO_ACTIVATIONS},
+      {SPIKE_NORM, true, 0, ConversionConfig::PERCENTILE_OF_UNSPECIFIED},
+      {SPIKE_NORM_AS_PUBLISHED, false, 0, ConversionConfig::PERCENTILE_OF_UNSPECIFIED},
+      {QCFS, true, 0.5, ConversionConfig::PERCENTILE_OF_UNSPECIFIED},
+  };
+  for (const Want& w : wants) {
+    const std::string key = MethodKey(w.method);
+    auto c = ParseExperimentText(Experiment(absl::StrCat("method: ", Method_Name(w.method))), "x");
+    ASSERT_THAT(c, IsOk()) << key;
+    const ConversionConfig r = ResolveExperiment(*c).conversion();
+    EXPECT_TRUE(r.has_reset_by_subtraction()) << key;
+    EXPECT_EQ(r.reset_by_subtraction(), w.reset_by_subtraction) << key;
+    EXPECT_EQ(r.init_membrane(), w.init_membrane) << key;
+    EXPECT_TRUE(r.has_init_membrane()) << key;
+    EXPECT_EQ(r.percentile_of(), w.percentile_of) << key;
+    EXPECT_EQ(r.has_percentile(), w.percentile_of != ConversionConfig::PERCENTILE_OF_UNSPECIFIED)
+        << key;
+    EXPECT_EQ(r.has_spike_norm_timesteps(),
+              w.method == SPIKE_NORM || w.method == SPIKE_NORM_AS_PUBLISHED)
+        << key;
+    const ConversionVariant v = ConversionVariantOf(w.method);
+    EXPECT_EQ(v.reset_by_subtraction, w.reset_by_subtraction) << key;
+    EXPECT_EQ(v.init_membrane, w.init_membrane) << key;
+    EXPECT_EQ(v.percentile_of, w.percentile_of) << key;
+    // The resolved config validates (a record's config is re-read and re-validated).
+    EXPECT_THAT(ValidateExperiment(ResolveExperiment(*c)), IsOk()) << key;
+  }
+  // A value the method does not run with is an error naming the field and the method.
+  EXPECT_THAT(ParseExperimentText(Experiment("method: QCFS\n"
+                                             "conversion { reset_by_subtraction: false }"),
+                                  "q.textproto"),
+              StatusIs(kInvalid, AllOf(HasSubstr("q.textproto:"),
+                                       HasSubstr("conversion.reset_by_subtraction is fixed by "
+                                                 "method qcfs"),
+                                       HasSubstr("must be true"))));
+  EXPECT_THAT(ParseExperimentText(Experiment("method: CONVERSION_MAX_AS_PUBLISHED\n"
+                                             "conversion { reset_by_subtraction: true }"),
+                                  "m"),
+              StatusIs(kInvalid, HasSubstr("must be false")));
+  EXPECT_THAT(ParseExperimentText(Experiment("method: CONVERSION_ROBUST\n"
+                                             "conversion { percentile_of: NONZERO_ACTIVATIONS }"),
+                                  "r"),
+              StatusIs(kInvalid, AllOf(HasSubstr("conversion.percentile_of"),
+                                       HasSubstr("ALL_ACTIVATIONS"))));
+  EXPECT_THAT(ParseExperimentText(Experiment("method: SPIKE_NORM\n"
+                                             "conversion { init_membrane: 0.5 }"),
+                                  "s"),
+              StatusIs(kInvalid, HasSubstr("conversion.init_membrane")));
+  // Agreeing values, and conversion settings under a trained method, are accepted.
+  EXPECT_THAT(ParseExperimentText(Experiment("method: CONVERSION_ROBUST_AS_PUBLISHED\n"
+                                             "conversion { percentile_of: NONZERO_ACTIVATIONS "
+                                             "reset_by_subtraction: true init_membrane: 0 }"),
+                                  "ok"),
+              IsOk());
+  EXPECT_THAT(ParseExperimentText(Experiment("method: LASNN_JOINT\n"
+                                             "conversion { reset_by_subtraction: false }"),
+                                  "trained"),
+              IsOk());
+}
+
+TEST(ExperimentConfigTest, FiringRateImagesIsResolvedAndBounded) {
+  auto c = ParseExperimentText(Experiment("method: CONVERSION_MAX"), "x");
+  ASSERT_THAT(c, IsOk());
+  ExperimentConfig r = ResolveExperiment(*c);
+  EXPECT_TRUE(r.eval().has_firing_rate_images());
+  EXPECT_EQ(r.eval().firing_rate_images(), 1000);
+  EXPECT_THAT(ParseExperimentText(Experiment("method: DIRECT eval { firing_rate_images: 0 }"), "f"),
+              StatusIs(kInvalid, HasSubstr("eval.firing_rate_images must be in [1,")));
+}
+
+TEST(ExperimentConfigTest, GridTeacherModelReplacesTheBaseTeacherModel) {
+  const std::string suite_text =
+      std::string("name: \"t\"\nbase {\n") + Experiment("seed: 1") + "}\n" +
+      "grids { methods: [CONVERSION_MAX] overrides { teacher { model {\n"
+      "  name: \"r\" input { channels: 1 height: 8 width: 8 } num_classes: 10\n"
+      "  resnet { stem_channels: 2 stage_widths: 2 blocks_per_stage: 1 } } } } }\n";
+  auto suite = ParseSuiteText(suite_text, "suite.textproto");
+  ASSERT_THAT(suite, IsOk());
+  auto all = ExpandSuite(*suite);
+  ASSERT_THAT(all, IsOk());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_TRUE((*all)[0].teacher().model().has_resnet());
+  EXPECT_EQ((*all)[0].teacher().model().layers_size(), 0);
+  EXPECT_EQ((*all)[0].teacher().model().name(), "r");
+  EXPECT_EQ((*all)[0].name(), "t/fashion_mnist/conversion_max/r/seed1");
 }
 
 TEST(ExperimentConfigTest, SuiteExpandsGridsDedupesConversionsAndShardsPartition) {

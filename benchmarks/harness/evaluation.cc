@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "benchmarks/experiment/experiment_config.h"
 #include "benchmarks/experiment/outcomes.h"
 #include "benchmarks/harness/measure.h"
 #include "benchmarks/harness/synaptic_ops.h"
@@ -29,6 +31,13 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// Timing that measures the work queued on `device` (CUDA events on CUDA), not the host's calls.
+TimingOptions TimingOn(const c10::Device& device) {
+  TimingOptions timing;
+  timing.time_call = [device](const std::function<void()>& fn) { return TimeOnDevice(device, fn); };
+  return timing;
 }
 
 // Normalised float images and labels of the given indices of a dataset.
@@ -51,8 +60,10 @@ absl::StatusOr<datasets::Batch> GatherFirst(const datasets::Dataset& d, int64_t 
 conversion::Normalisation NormalisationOf(Method m) {
   switch (m) {
     case CONVERSION_MAX: return conversion::Normalisation::kMax;
+    case CONVERSION_MAX_AS_PUBLISHED: return conversion::Normalisation::kMaxDiehl;
     case CONVERSION_ROBUST_PER_CHANNEL: return conversion::Normalisation::kRobustPerChannel;
-    case SPIKE_NORM: return conversion::Normalisation::kSpikeNorm;
+    case SPIKE_NORM:
+    case SPIKE_NORM_AS_PUBLISHED: return conversion::Normalisation::kSpikeNorm;
     case QCFS: return conversion::Normalisation::kQcfs;
     default: return conversion::Normalisation::kRobust;
   }
@@ -117,17 +128,11 @@ absl::StatusOr<TeacherResult> EvaluateAnn(Model& model, const ModelSpec& spec,
     const at::Tensor one = images.narrow(0, 0, 1);
     ForwardOptions fo;
     fo.taps = false;
-    TimingOptions timing;
+    TimingOptions timing = TimingOn(device);
     timing.latency_repeats = c.eval().latency_repeats();
     const LatencyThroughput m = MeasureLatencyThroughput(
-        [&] {
-          model->forward(one, fo);
-          SynchronizeDevice(device);
-        },
-        [&] {
-          model->forward(images, fo);
-          SynchronizeDevice(device);
-        },
+        [&] { model->forward(one, fo); },
+        [&] { model->forward(images, fo); },
         images.size(0), timing);
     result.set_latency_ms(m.latency_ms);
     result.set_throughput_img_s(m.throughput_img_s);
@@ -159,8 +164,8 @@ absl::StatusOr<SnnEvaluation> EvaluateSnn(Model& model, const datasets::Dataset&
   e.accuracy_at_t = std::move(r.accuracy_at_t);
   LASNN_ASSIGN_OR_RETURN(e.outcomes, OutcomesOf(test, r.predictions));
 
-  constexpr int64_t kRateImages = 1000, kRateBatch = 250;
-  const int64_t n_rate = std::min<int64_t>(kRateImages, test.images.size(0));
+  constexpr int64_t kRateBatch = 250;
+  const int64_t n_rate = std::min<int64_t>(eval.firing_rate_images(), test.images.size(0));
   LASNN_ASSIGN_OR_RETURN(datasets::Batch rate_batch, GatherFirst(test, n_rate));
   LASNN_ASSIGN_OR_RETURN(datasets::Batch tput_batch, GatherFirst(test, eval.throughput_batch()));
   model->eval();
@@ -196,17 +201,11 @@ absl::StatusOr<SnnEvaluation> EvaluateSnn(Model& model, const datasets::Dataset&
       fast.timesteps = T;
       fast.taps = false;
       const at::Tensor one = tput_images.narrow(0, 0, 1);
-      TimingOptions timing;
+      TimingOptions timing = TimingOn(device);
       timing.latency_repeats = eval.latency_repeats();
       m.timing = MeasureLatencyThroughput(
-          [&] {
-            model->forward(one, fast);
-            SynchronizeDevice(device);
-          },
-          [&] {
-            model->forward(tput_images, fast);
-            SynchronizeDevice(device);
-          },
+          [&] { model->forward(one, fast); },
+          [&] { model->forward(tput_images, fast); },
           tput_images.size(0), timing);
     }));
     e.costs.push_back(std::move(m));
@@ -232,11 +231,15 @@ absl::StatusOr<ConvertedAnn> ConvertAnn(Model& model, const datasets::Dataset& t
   ConvertedAnn converted;
   MoveToDevice(*model, device);
   LASNN_ASSIGN_OR_RETURN(converted.folded, conversion::FoldBatchNorm(model));
+  const ConversionVariant variant = ConversionVariantOf(c.method());
   conversion::ConversionOptions o;
   o.normalisation = NormalisationOf(c.method());
   o.percentile = v.percentile();
-  o.reset_by_subtraction = v.reset_by_subtraction();
-  o.init_membrane = c.method() == QCFS ? 0.5 : 0.0;
+  o.percentile_of = variant.percentile_of == ConversionConfig::NONZERO_ACTIVATIONS
+                        ? conversion::PercentileOf::kNonZero
+                        : conversion::PercentileOf::kAll;
+  o.reset_by_subtraction = variant.reset_by_subtraction;
+  o.init_membrane = variant.init_membrane;
   o.spike_norm_timesteps = v.spike_norm_timesteps();
   LASNN_ASSIGN_OR_RETURN(converted.snn,
                          conversion::Convert(converted.folded, calibration.images, o));
@@ -265,7 +268,11 @@ absl::StatusOr<ConversionEvaluation> EvaluateConversion(const ConvertedAnn& conv
   const int64_t n = test_batch.images.size(0);
   const int64_t steps = eval.t_max();
   constexpr int64_t kSimBatch = 250;
-  std::vector<double> spikes, neuron_steps;
+  // Firing rates come from the first n_rate images (eval.firing_rate_images, as for trained
+  // SNNs): per layer, their spikes at each step [steps] (on the device) and neurons per image.
+  const int64_t n_rate = std::min<int64_t>(eval.firing_rate_images(), n);
+  std::vector<at::Tensor> rate_spikes;
+  std::vector<int64_t> neurons_per_image;
   at::Tensor predictions;
   LASNN_RETURN_IF_ERROR(TorchCall("conversion evaluation", [&] {
     e.ann_accuracy = conversion::FoldedForward(converted.folded, test_batch.images)
@@ -280,15 +287,20 @@ absl::StatusOr<ConversionEvaluation> EvaluateConversion(const ConvertedAnn& conv
       conversion::BatchSimulation s =
           conversion::SimulateBatch(snn, test_batch.images.narrow(0, start, b), steps);
       preds.push_back(s.cumulative_logits.argmax(2));  // [T, b]
-      spikes.resize(s.spike_counts.size(), 0.0);
-      neuron_steps.resize(s.neuron_steps.size(), 0.0);
-      for (size_t k = 0; k < s.spike_counts.size(); ++k) {
-        spikes[k] += s.spike_counts[k];
-        neuron_steps[k] += s.neuron_steps[k];
+      neurons_per_image = s.neurons_per_image;
+      rate_spikes.resize(s.spikes_per_step.size());
+      const int64_t in_rate = std::min(b, n_rate - start);  // images of this batch < n_rate
+      for (size_t k = 0; k < s.spikes_per_step.size() && in_rate > 0; ++k) {
+        const at::Tensor part = s.spikes_per_step[k].narrow(1, 0, in_rate).sum(1);  // [T]
+        rate_spikes[k] = rate_spikes[k].defined() ? rate_spikes[k] + part : part;
       }
     }
     predictions = preds.empty() ? at::zeros({steps, 0}, at::TensorOptions(at::kLong))
                                 : at::cat(preds, /*dim=*/1).cpu();
+    // Spikes over steps 1..t, per layer, on the host.
+    for (at::Tensor& r : rate_spikes) {
+      if (r.defined()) r = r.cumsum(0).to(at::kCPU, at::kDouble).contiguous();
+    }
   }));
   const at::Tensor correct =
       predictions.eq(test_batch.labels.cpu().unsqueeze(0)).sum(/*dim=*/1).contiguous();
@@ -299,9 +311,25 @@ absl::StatusOr<ConversionEvaluation> EvaluateConversion(const ConvertedAnn& conv
   }
   LASNN_ASSIGN_OR_RETURN(e.outcomes, OutcomesOf(test, predictions));
   const std::vector<std::string> names = SpikingLayerNames(converted.folded);
-  for (size_t k = 0; k < names.size(); ++k) {
-    e.firing.push_back({names[k], k < spikes.size() ? Rate(spikes[k], neuron_steps[k]) : 0});
+  // Cumulative spikes of the first n_rate images over steps 1..t, per layer ([steps]).
+  std::vector<std::vector<double>> cumulative_spikes(names.size());
+  for (size_t k = 0; k < names.size() && k < rate_spikes.size(); ++k) {
+    const at::Tensor& c = rate_spikes[k];
+    if (c.defined()) {
+      cumulative_spikes[k].assign(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+    }
   }
+  // The rate of layer k over the first n_rate images and steps 1..T (T <= steps).
+  auto rate_at = [&](size_t k, int64_t T) {
+    if (k >= cumulative_spikes.size() || cumulative_spikes[k].empty() ||
+        k >= neurons_per_image.size()) {
+      return 0.0;
+    }
+    return Rate(cumulative_spikes[k][T - 1],
+                static_cast<double>(neurons_per_image[k]) * static_cast<double>(n_rate) *
+                    static_cast<double>(T));
+  };
+  for (size_t k = 0; k < names.size(); ++k) e.firing.push_back({names[k], rate_at(k, steps)});
   // Throughput of the step-by-step simulation on at most 64 images (long T is costly).
   const int64_t n_tput = std::min<int64_t>(std::min<int64_t>(eval.throughput_batch(), 64),
                                            test_batch.images.size(0));
@@ -311,24 +339,30 @@ absl::StatusOr<ConversionEvaluation> EvaluateConversion(const ConvertedAnn& conv
     LASNN_RETURN_IF_ERROR(TorchCall("conversion timing", [&] {
       const at::Tensor one = test_batch.images.narrow(0, 0, 1);
       const at::Tensor batch = test_batch.images.narrow(0, 0, n_tput);
-      TimingOptions timing;
+      TimingOptions timing = TimingOn(device);
       timing.warmup = 0;
       timing.latency_repeats = std::max(3, eval.latency_repeats() * 4 / std::max(4, T));
       timing.throughput_repeats = 1;
-      conversion::BatchSimulation b;
       m.timing = MeasureLatencyThroughput(
-          [&] {
-            conversion::SimulateBatch(snn, one, T);
-            SynchronizeDevice(device);
-          },
-          [&] {
-            b = conversion::SimulateBatch(snn, batch, T);
-            SynchronizeDevice(device);
-          },
+          [&] { conversion::SimulateBatch(snn, one, T); },
+          [&] { conversion::SimulateBatch(snn, batch, T); },
           n_tput, timing);
-      for (size_t j = 0; j < b.spike_counts.size(); ++j) {
-        m.firing.push_back({j < names.size() ? names[j] : std::string(),
-                            Rate(b.spike_counts[j], b.neuron_steps[j])});
+      if (T <= steps) {
+        for (size_t k = 0; k < names.size(); ++k) m.firing.push_back({names[k], rate_at(k, T)});
+        return;
+      }
+      // Longer than the accuracy curve: simulate the same first n_rate images for T steps.
+      std::vector<double> spikes(names.size(), 0.0), neuron_steps(names.size(), 0.0);
+      for (int64_t start = 0; start < n_rate; start += kSimBatch) {
+        conversion::BatchSimulation b = conversion::SimulateBatch(
+            snn, test_batch.images.narrow(0, start, std::min(kSimBatch, n_rate - start)), T);
+        for (size_t k = 0; k < names.size() && k < b.spike_counts.size(); ++k) {
+          spikes[k] += b.spike_counts[k];
+          neuron_steps[k] += b.neuron_steps[k];
+        }
+      }
+      for (size_t k = 0; k < names.size(); ++k) {
+        m.firing.push_back({names[k], Rate(spikes[k], neuron_steps[k])});
       }
     }));
     e.costs.push_back(std::move(m));

@@ -34,9 +34,9 @@ absl::StatusOr<double> AnnAccuracy(Model& model, const datasets::Dataset& test,
 
 // The trained SNN `model` (on `device`): accuracy and each image's prediction (outcomes, as
 // EvaluateAnn's) for every t <= eval.t_max (batches of `eval_batch_size`); for each T of
-// eval.cost_timesteps, the firing rate of every spiking layer over the first min(1000, N) test
-// images (named as the model's spike statistics name them), and latency / throughput as
-// EvaluateAnn's at T steps.
+// eval.cost_timesteps, the firing rate of every spiking layer over the first
+// min(eval.firing_rate_images, N) test images (named as the model's spike statistics name them),
+// and latency / throughput as EvaluateAnn's at T steps.
 absl::StatusOr<SnnEvaluation> EvaluateSnn(Model& model, const datasets::Dataset& test,
                                           const EvalConfig& eval, int64_t eval_batch_size,
                                           c10::Device device);
@@ -48,19 +48,23 @@ struct ConvertedAnn {
 };
 
 // Moves the ANN `model` to c.device() (the converters and the IF simulation run there), folds its
-// batch norm and converts it by c.method() with c.conversion()'s settings, calibrating on
-// conversion.calibration_size images of `train` drawn by conversion.calibration_seed (none for
-// QCFS, whose thresholds are its trained lambdas). InvalidArgument naming the layer for an ANN
-// the converter does not support.
+// batch norm and converts it by c.method() with c.conversion()'s settings and the reset, initial
+// membrane and RobustNorm percentile population the method fixes
+// (benchmarks/experiment/experiment_config.h ConversionVariantOf; CONVERSION_MAX_AS_PUBLISHED
+// takes Diehl et al.'s factor), calibrating on conversion.calibration_size images of `train`
+// drawn by conversion.calibration_seed (none for QCFS, whose thresholds are its trained lambdas).
+// InvalidArgument naming the layer for an ANN the converter does not support.
 absl::StatusOr<ConvertedAnn> ConvertAnn(Model& model, const datasets::Dataset& train,
                                         const ExperimentConfig& c);
 
 // The converted SNN on all of `test` (on its weights' device): the folded ANN's accuracy, accuracy
-// and each image's prediction (outcomes, as EvaluateAnn's) for every t <= eval.t_max, per-layer
-// firing rates at t_max (batches of 250); for each T of eval.cost_timesteps, latency at batch 1
+// and each image's prediction (outcomes, as EvaluateAnn's) for every t <= eval.t_max (batches of
+// 250), per-layer firing rates at t_max; for each T of eval.cost_timesteps, latency at batch 1
 // (max(3, latency_repeats * 4 / max(4, T)) timed runs, no warm-up), throughput of one
-// step-by-step simulation of min(64, eval.throughput_batch) images, and the firing rates of that
-// simulation.
+// step-by-step simulation of min(64, eval.throughput_batch) images, and the firing rates over
+// steps 1..T. Every firing rate is over the first min(eval.firing_rate_images, N) test images, as
+// EvaluateSnn's: taken from the accuracy simulation for T <= t_max, from a T-step simulation of
+// those images otherwise.
 absl::StatusOr<ConversionEvaluation> EvaluateConversion(const ConvertedAnn& converted,
                                                         const datasets::Dataset& test,
                                                         const EvalConfig& eval);

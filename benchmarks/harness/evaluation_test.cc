@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lasnn/models/model_spec.h"
+#include "lasnn/training/data_split.h"
 #include "util/status_matchers.h"
 
 namespace lasnn {
@@ -75,6 +76,28 @@ TEST(EvaluationTest, SnnOutcomesReproduceItsAccuracyAtEveryT) {
   ExpectOutcomesReproduce(e->outcomes, e->accuracy_at_t, 37);
 }
 
+TEST(EvaluationTest, SnnFiringRatesComeFromTheFirstFiringRateImages) {
+  const datasets::Dataset test = Random(37, 13);
+  at::manual_seed(14);
+  absl::StatusOr<Model> model = BuildModel(Spec(), Mode::kSnn);
+  ASSERT_THAT(model, IsOk());
+  EvalConfig eval = Config().eval();
+  eval.set_firing_rate_images(7);
+  eval.add_cost_timesteps(3);
+  const c10::Device cpu(c10::kCPU);
+  absl::StatusOr<SnnEvaluation> all = EvaluateSnn(*model, test, eval, 10, cpu);
+  absl::StatusOr<SnnEvaluation> first7 = EvaluateSnn(*model, TakeFirst(test, 7), eval, 10, cpu);
+  ASSERT_THAT(all, IsOk());
+  ASSERT_THAT(first7, IsOk());
+  ASSERT_EQ(all->costs.size(), 1u);
+  ASSERT_EQ(first7->costs.size(), 1u);
+  ASSERT_FALSE(all->costs[0].firing.empty());
+  EXPECT_GT(all->costs[0].firing[0].rate, 0.0);
+  for (size_t k = 0; k < all->costs[0].firing.size(); ++k) {
+    EXPECT_EQ(all->costs[0].firing[k].rate, first7->costs[0].firing[k].rate) << k;
+  }
+}
+
 TEST(EvaluationTest, AnnAndConversionOutcomesReproduceTheirAccuracies) {
   const datasets::Dataset test = Random(29, 3);
   datasets::Dataset train = Random(40, 4);
@@ -96,6 +119,100 @@ TEST(EvaluationTest, AnnAndConversionOutcomesReproduceTheirAccuracies) {
   // Same images as the ANN's evaluation.
   EXPECT_EQ(e->outcomes.images_sha256(), teacher->outcomes().images_sha256());
   EXPECT_EQ(e->outcomes.labels(), teacher->outcomes().labels());
+}
+
+// The firing rates of each cost T, per layer.
+std::vector<std::vector<double>> CostRates(const ConversionEvaluation& e) {
+  std::vector<std::vector<double>> rates;
+  for (const TimestepMeasurement& m : e.costs) {
+    rates.emplace_back();
+    for (const LayerRate& r : m.firing) rates.back().push_back(r.rate);
+  }
+  return rates;
+}
+
+TEST(EvaluationTest, ConversionFiringRatesComeFromTheFirstFiringRateImages) {
+  const datasets::Dataset test = Random(29, 6);
+  datasets::Dataset train = Random(40, 7);
+  train.split = "train";
+  at::manual_seed(8);
+  absl::StatusOr<Model> ann = BuildModel(Spec(), Mode::kAnn);
+  ASSERT_THAT(ann, IsOk());
+  ExperimentConfig c = Config();
+  c.mutable_eval()->set_firing_rate_images(7);
+  c.mutable_eval()->add_cost_timesteps(3);  // within t_max = 5: from the accuracy simulation
+  c.mutable_eval()->add_cost_timesteps(8);  // beyond it: a simulation of its own
+  absl::StatusOr<ConvertedAnn> converted = ConvertAnn(*ann, train, c);
+  ASSERT_THAT(converted, IsOk());
+  absl::StatusOr<ConversionEvaluation> all = EvaluateConversion(*converted, test, c.eval());
+  ASSERT_THAT(all, IsOk());
+  // The same rates as an evaluation of those 7 images alone, whatever its timing batch.
+  EvalConfig other_timing = c.eval();
+  other_timing.set_throughput_batch(2);
+  absl::StatusOr<ConversionEvaluation> first7 =
+      EvaluateConversion(*converted, TakeFirst(test, 7), other_timing);
+  ASSERT_THAT(first7, IsOk());
+  ASSERT_EQ(all->costs.size(), 2u);
+  ASSERT_EQ(all->firing.size(), 1u);
+  EXPECT_GT(all->costs[0].firing[0].rate, 0.0);
+  EXPECT_EQ(CostRates(*all), CostRates(*first7));
+  EXPECT_EQ(all->firing[0].rate, first7->firing[0].rate);
+  // A curve shorter than T = 3 takes its rates from a 3-step simulation: the same numbers.
+  EvalConfig short_curve = c.eval();
+  short_curve.set_t_max(2);
+  absl::StatusOr<ConversionEvaluation> sim = EvaluateConversion(*converted, test, short_curve);
+  ASSERT_THAT(sim, IsOk());
+  EXPECT_EQ(CostRates(*sim), CostRates(*all));
+}
+
+TEST(EvaluationTest, ConvertAnnAppliesTheVariantItsMethodFixes) {
+  datasets::Dataset train = Random(40, 9);
+  train.split = "train";
+  at::manual_seed(10);
+  absl::StatusOr<Model> ann = BuildModel(Spec(), Mode::kAnn);
+  ASSERT_THAT(ann, IsOk());
+  ExperimentConfig c = Config();
+  // The configs' reset_by_subtraction default (true) must not override a method's reset.
+  c.set_method(CONVERSION_MAX_AS_PUBLISHED);
+  absl::StatusOr<ConvertedAnn> max_published = ConvertAnn(*ann, train, c);
+  ASSERT_THAT(max_published, IsOk());
+  EXPECT_FALSE(max_published->snn.reset_by_subtraction);
+  c.set_method(SPIKE_NORM_AS_PUBLISHED);
+  c.mutable_conversion()->set_spike_norm_timesteps(4);
+  absl::StatusOr<ConvertedAnn> spike_published = ConvertAnn(*ann, train, c);
+  ASSERT_THAT(spike_published, IsOk());
+  EXPECT_FALSE(spike_published->snn.reset_by_subtraction);
+  c.set_method(SPIKE_NORM);
+  absl::StatusOr<ConvertedAnn> spike = ConvertAnn(*ann, train, c);
+  ASSERT_THAT(spike, IsOk());
+  EXPECT_TRUE(spike->snn.reset_by_subtraction);
+  // RobustNorm as published takes the percentile over the non-zero activations: a higher
+  // threshold than with the ReLU's zeros included.
+  c.set_method(CONVERSION_ROBUST);
+  c.mutable_conversion()->set_percentile(50);
+  absl::StatusOr<ConvertedAnn> robust = ConvertAnn(*ann, train, c);
+  c.set_method(CONVERSION_ROBUST_AS_PUBLISHED);
+  absl::StatusOr<ConvertedAnn> robust_published = ConvertAnn(*ann, train, c);
+  ASSERT_THAT(robust, IsOk());
+  ASSERT_THAT(robust_published, IsOk());
+  EXPECT_TRUE(robust_published->snn.reset_by_subtraction);
+  EXPECT_GT(robust_published->snn.thresholds[0].item<float>(),
+            robust->snn.thresholds[0].item<float>());
+}
+
+TEST(EvaluationTest, QcfsConvertsWithHalfThresholdMembraneAndSubtraction) {
+  ModelSpec spec = Spec();
+  spec.mutable_activation()->set_kind(ActivationSpec::QCFS);
+  spec.mutable_activation()->set_qcfs_levels(4);
+  at::manual_seed(11);
+  absl::StatusOr<Model> ann = BuildModel(spec, Mode::kAnn);
+  ASSERT_THAT(ann, IsOk());
+  ExperimentConfig c = Config();
+  c.set_method(QCFS);
+  absl::StatusOr<ConvertedAnn> converted = ConvertAnn(*ann, Random(4, 12), c);
+  ASSERT_THAT(converted, IsOk());
+  EXPECT_TRUE(converted->snn.reset_by_subtraction);
+  EXPECT_EQ(converted->snn.init_membrane, 0.5);
 }
 
 }  // namespace

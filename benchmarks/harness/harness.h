@@ -5,7 +5,7 @@
 //   teacher   trained from its config and cached under <cache_dir>/teacher_<key>/ (reused by every
 //             experiment with the same teacher config and dataset), or loaded from a weights file
 //             or a TorchScript file
-//   method    trained SNN (LaSNN joint / stagewise, logit KD, feature KD, direct;
+//   method    trained SNN (LaSNN joint / curriculum / stage by stage, logit KD, feature KD, direct;
 //             lasnn/training/trainer.h, resumable from <runs_dir>/work/<hash>/), or conversion
 //             (MaxNorm, RobustNorm per layer / channel, Spike-Norm of the teacher; QCFS: a QCFS
 //             ANN of the teacher's architecture is trained, cached like a teacher, then converted)

@@ -72,6 +72,22 @@ void SetTrainOutcome(const TrainOutcome& outcome, RunRecord& record) {
   record.set_train_steps(outcome.steps);
   record.set_status(FromRunStatus(outcome.status));
   if (outcome.status != RunStatus::kOk) record.set_status_message(outcome.message);
+  record.clear_attention_pairs();
+  auto add_pair = [&](const TapPair& pair, double weight, bool skipped) {
+    AttentionPair* p = record.add_attention_pairs();
+    p->set_student_layer(pair.student);
+    p->set_teacher_layer(pair.teacher);
+    p->set_height(static_cast<int32_t>(pair.height));
+    p->set_width(static_cast<int32_t>(pair.width));
+    p->set_weight(weight);
+    p->set_skipped(skipped);
+  };
+  for (size_t i = 0; i < outcome.attention_pairs.size(); ++i) {
+    add_pair(outcome.attention_pairs[i],
+             i < outcome.attention_pair_weights.size() ? outcome.attention_pair_weights[i] : 0.0,
+             /*skipped=*/false);
+  }
+  for (const TapPair& pair : outcome.skipped_attention_pairs) add_pair(pair, 0.0, true);
 }
 
 void SetStudent(const std::string& name, int64_t parameters, int train_timesteps,

@@ -24,7 +24,7 @@ RunRecord StartRecord(const ExperimentConfig& resolved, const Provenance& proven
                       const std::string& suite);
 
 // train_seconds (the sum over epochs), best_epoch, train_steps and status (OK, DIVERGED or
-// COLLAPSED), with status_message when not OK.
+// COLLAPSED), with status_message when not OK; LaSNN's attention pairs (used, then skipped).
 void SetTrainOutcome(const TrainOutcome& outcome, RunRecord& record);
 
 // The evaluated model: student_name, student_parameters, train_timesteps (0 for a conversion).

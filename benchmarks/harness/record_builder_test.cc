@@ -76,6 +76,27 @@ TEST(RecordBuilderTest, TrainOutcomeSumsEpochsAndMapsStatus) {
   EXPECT_EQ(d.status(), RunRecord::COLLAPSED);
 }
 
+TEST(RecordBuilderTest, TrainOutcomeListsTheAttentionPairs) {
+  TrainOutcome o;
+  o.attention_pairs = {TapPair{"stage1", "stage2", 32, 32}, TapPair{"stage2", "stage4", 16, 16}};
+  o.attention_pair_weights = {0.5, 0.5};
+  o.skipped_attention_pairs = {TapPair{"stage4", "stage5", 2, 2}};
+  RunRecord r;
+  SetTrainOutcome(o, r);
+  ASSERT_EQ(r.attention_pairs_size(), 3);
+  EXPECT_EQ(r.attention_pairs(1).student_layer(), "stage2");
+  EXPECT_EQ(r.attention_pairs(1).teacher_layer(), "stage4");
+  EXPECT_EQ(r.attention_pairs(1).height(), 16);
+  EXPECT_EQ(r.attention_pairs(1).width(), 16);
+  EXPECT_EQ(r.attention_pairs(1).weight(), 0.5);
+  EXPECT_FALSE(r.attention_pairs(1).skipped());
+  EXPECT_EQ(r.attention_pairs(2).height(), 2);
+  EXPECT_TRUE(r.attention_pairs(2).skipped());
+  EXPECT_EQ(r.attention_pairs(2).weight(), 0.0);
+  SetTrainOutcome(TrainOutcome(), r);  // not LaSNN: no pairs
+  EXPECT_EQ(r.attention_pairs_size(), 0);
+}
+
 TEST(RecordBuilderTest, SnnFiringAtTheTrainTWithTheModelsNames) {
   const ModelPlan plan = TwoLayerPlan();
   SnnEvaluation e;

@@ -20,7 +20,20 @@
 //   Linear                                                                     -> linear
 //   Dropout                                                                    -> dropout
 //   Identity                                                                   -> (nothing)
-// ending with a Linear (the classifier; num_classes = its out_features). A top-level module that
+// ending with a Linear (the classifier; num_classes = its out_features).
+// ResNets: when the sequence holds torchvision-style BasicBlocks (a user module with children
+// conv1, bn1, conv2, bn2 [, relu] [, downsample = nn.Sequential(Conv2d 1x1, BatchNorm2d)], whose
+// forward is relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))), the model maps onto a
+// ResNetSpec instead of a layer list: stem Conv2d (no bias, padding k / 2)-BatchNorm2d-ReLU
+// [-MaxPool2d], the blocks (3x3 convs without bias; a block that changes the width or the stride
+// starts a stage; a downsample exactly where the shape changes, as ours), AdaptiveAvgPool2d(1)
+// [-Flatten], (Linear-ReLU)* hidden layers, Linear classifier; every module off this pattern is
+// named. The blocks' forward code is not read either: the logits check below verifies it.
+// torchvision's own ResNet keeps its stem and stages as direct children of a non-Sequential
+// module, which is refused as below; wrap them: nn.Sequential(m.conv1, m.bn1, m.relu, m.maxpool,
+// m.layer1, ..., m.avgpool, nn.Flatten(), m.fc) (its 3x3/2 stem max pool imports, but conversion
+// to an SNN refuses max pooling).
+// A top-level module that
 // is not a Sequential is accepted only when all its children are Sequentials: they are taken to run
 // one after the other, with a flatten inserted where a Linear starts a child after a feature map
 // (the usual `features -> torch.flatten(x, 1) -> classifier`).

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
+#include <torch/csrc/jit/serialization/import.h>
 #include <torch/utils.h>
 
 #include <string>
@@ -166,6 +167,45 @@ TEST(TorchScriptImportTest, ANonSequentialForwardFailsTheLogitsCheck) {
   EXPECT_THAT(imported, StatusIs(absl::StatusCode::kFailedPrecondition,
                                  AllOf(HasSubstr("logits difference"),
                                        HasSubstr("not a plain sequential pass"))));
+}
+
+// A Sequential of torchvision-style BasicBlocks (make_torchscript_resnet.py) becomes a ResNetSpec
+// with identical logits.
+TEST(TorchScriptImportTest, ImportsAResNetOfBasicBlocks) {
+  const std::string path = "lasnn/interop/testdata/torchscript_resnet.pt";
+  auto imported = ImportTorchScript(path, Fmnist());
+  ASSERT_THAT(imported, IsOk());
+  const ModelSpec& spec = imported->spec;
+  ASSERT_TRUE(spec.has_resnet()) << ModelSpecToText(spec);
+  EXPECT_EQ(spec.layers_size(), 0);
+  const ResNetSpec& r = spec.resnet();
+  EXPECT_EQ(r.stem_channels(), 4);
+  EXPECT_EQ(r.stem_kernel_size(), 3);
+  EXPECT_EQ(r.stem_stride(), 1);
+  EXPECT_FALSE(r.stem_max_pool());
+  EXPECT_EQ(std::vector<int>(r.stage_widths().begin(), r.stage_widths().end()),
+            (std::vector<int>{4, 8}));
+  EXPECT_EQ(std::vector<int>(r.blocks_per_stage().begin(), r.blocks_per_stage().end()),
+            (std::vector<int>{2, 1}));
+  EXPECT_EQ(std::vector<int>(r.stage_strides().begin(), r.stage_strides().end()),
+            (std::vector<int>{1, 2}));
+  EXPECT_EQ(r.head_hidden_size(), 0);
+  EXPECT_EQ(spec.num_classes(), 10);
+  // Our logits equal the TorchScript module's on an input of the test's own.
+  torch::jit::Module script = torch::jit::load(path);
+  script.eval();
+  torch::NoGradGuard no_grad;
+  const at::Tensor x = at::linspace(-1.5, 2.0, 3 * 28 * 28).reshape({3, 1, 28, 28}).sin();
+  const at::Tensor want = script.forward({x}).toTensor();
+  imported->model->eval();
+  const at::Tensor got = imported->model->forward(x).logits;
+  EXPECT_TRUE(at::allclose(got, want, 1e-5, 1e-5)) << (got - want).abs().max().item<float>();
+  EXPECT_GT(want.abs().max().item<float>(), 0.1);
+  bool noted_shortcut = false;
+  for (const std::string& note : imported->notes) {
+    noted_shortcut |= absl::StrContains(note, "conv1x1-BN shortcut");
+  }
+  EXPECT_TRUE(noted_shortcut);
 }
 
 TEST(TorchScriptImportTest, ANonSequentialModelIsRejected) {

@@ -40,7 +40,8 @@ struct TorchScriptMapping {
 };
 
 // Maps `script` (an nn.Sequential, or a module whose children are all nn.Sequential run in
-// order). Never throws for a loaded module; reads attributes and tensors only.
+// order; with BasicBlocks among its modules, onto a ResNetSpec: `spec.resnet` is set and `sources`
+// is empty). Never throws for a loaded module; reads attributes and tensors only.
 TorchScriptMapping MapTorchScriptModule(const torch::jit::Module& script);
 
 }  // namespace lasnn

@@ -60,6 +60,7 @@ absl::StatusOr<FrozenAnn> FrozenAnn::Create(const Model& ann, const FrozenAnnOpt
     const bool cl = options.channels_last;
     out.layers_.resize(out.plan_.layers.size());
     out.qcfs_lambda_.resize(out.plan_.layers.size());
+    out.qcfs_block_lambdas_.resize(out.plan_.layers.size());
     for (size_t i = 0; i < out.plan_.layers.size(); ++i) {
       const PlannedLayer& l = out.plan_.layers[i];
       std::vector<FoldedConv>& f = out.layers_[i];
@@ -71,6 +72,10 @@ absl::StatusOr<FrozenAnn> FrozenAnn::Create(const Model& ann, const FrozenAnnOpt
           f.push_back(Fold(t, l.name + ".conv1", true, l.stride, 1, cl));
           f.push_back(Fold(t, l.name + ".conv2", true, 1, 1, cl));
           if (l.shortcut_conv) f.push_back(Fold(t, l.name + ".shortcut", true, l.stride, 0, cl));
+          if (out.plan_.qcfs_levels > 0 && t.count(l.name + ".act1.lambda") > 0) {
+            out.qcfs_block_lambdas_[i] = {t.at(l.name + ".act1.lambda").clone(),
+                                          t.at(l.name + ".act2.lambda").clone()};
+          }
           break;
         case Kind::kLinear: {
           FoldedConv lin;
@@ -127,6 +132,13 @@ ModelOutput FrozenAnn::Forward(const at::Tensor& input, bool taps) const {
         x = Activate(x, i);
         break;
       case Kind::kBasicBlock: {
+        const std::vector<at::Tensor>& lambdas = qcfs_block_lambdas_[i];
+        if (!lambdas.empty()) {  // QCFS ANN
+          at::Tensor y = QcfsActivation(Conv(f[0], x), lambdas[0], plan_.qcfs_levels);
+          y = Conv(f[1], y) + (f.size() > 2 ? Conv(f[2], x) : x);
+          x = QcfsActivation(y, lambdas[1], plan_.qcfs_levels);
+          break;
+        }
         at::Tensor y = Conv(f[0], x);
         y.relu_();
         y = Conv(f[1], y);

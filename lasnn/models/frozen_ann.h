@@ -60,6 +60,8 @@ class FrozenAnn {
   // linear weight/bias in convs[0] (stride/padding unused).
   std::vector<std::vector<FoldedConv>> layers_;
   std::vector<at::Tensor> qcfs_lambda_;  // per plan layer; defined for QCFS activations
+  // Per plan layer: a QCFS ANN's residual block's {act1, act2} lambdas; else empty.
+  std::vector<std::vector<at::Tensor>> qcfs_block_lambdas_;
 };
 
 }  // namespace lasnn

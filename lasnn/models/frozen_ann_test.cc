@@ -97,6 +97,47 @@ TEST(FrozenAnnTest, IsACopyOfTheWeightsAtFreezeTime) {
   EXPECT_TRUE(at::equal(frozen->Forward(x, false).logits, before));
 }
 
+// A QCFS ResNet: QCFS after each block's conv1 and after its addition, one lambda each, in the
+// model and in its frozen copy alike.
+TEST(FrozenAnnTest, QcfsResNetAppliesQcfsInsideTheBlocks) {
+  PresetOptions options;
+  options.width_multiplier = 0.125;
+  options.height = 8;
+  options.width = 8;
+  auto spec = PresetModelSpec("resnet20", options);
+  ASSERT_THAT(spec, IsOk());
+  spec->mutable_activation()->set_kind(ActivationSpec::QCFS);
+  spec->mutable_activation()->set_qcfs_levels(4);
+  spec->mutable_activation()->set_qcfs_init_lambda(1.5);
+  torch::manual_seed(3);
+  auto built = BuildModel(*spec, Mode::kAnn);
+  ASSERT_THAT(built, IsOk());
+  Model model = *built;
+  model->eval();
+  auto params = model->named_parameters();
+  ASSERT_TRUE(params.contains("stage1_block0.act1.lambda"));
+  ASSERT_TRUE(params.contains("stage3_block2.act2.lambda"));
+  EXPECT_EQ(CountParameters(*model), model->plan().num_parameters);
+  const at::Tensor x = at::rand({4, 3, 8, 8}) * 2;
+  const at::Tensor relu_logits = [&] {
+    auto relu_spec = *spec;
+    relu_spec.clear_activation();
+    torch::manual_seed(3);
+    auto relu = BuildModel(relu_spec, Mode::kAnn);
+    EXPECT_THAT(relu, IsOk());
+    (*relu)->eval();
+    torch::NoGradGuard no_grad;
+    return (*relu)->forward(x).logits;
+  }();
+  torch::NoGradGuard no_grad;
+  const at::Tensor want = model->forward(x).logits;
+  EXPECT_FALSE(at::allclose(want, relu_logits, 1e-3, 1e-3));  // QCFS does act in the blocks
+  auto frozen = FrozenAnn::Create(model);
+  ASSERT_THAT(frozen, IsOk());
+  const at::Tensor got = frozen->Forward(x, false).logits;
+  EXPECT_TRUE(at::allclose(got, want, 1e-4, 1e-4)) << (got - want).abs().max().item<float>();
+}
+
 TEST(FrozenAnnTest, RejectsAnSnn) {
   auto spec = PresetModelSpec("fmnist_student_small");
   ASSERT_THAT(spec, IsOk());

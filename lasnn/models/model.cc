@@ -55,26 +55,6 @@ class ConvBnImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ConvBn);
 
-// Basic residual block's parameters: conv1, conv2 (each conv3x3 + BN) and an optional conv1x1-BN
-// shortcut. ModelImpl::RunBlock runs it, since its activations depend on the mode.
-class BasicBlockImpl : public torch::nn::Module {
- public:
-  explicit BasicBlockImpl(const PlannedLayer& l) {
-    conv1 = register_module("conv1", ConvBn(l.in_channels, l.out_channels, 3, l.stride, 1,
-                                            /*bn=*/true, /*bias=*/false));
-    conv2 = register_module(
-        "conv2", ConvBn(l.out_channels, l.out_channels, 3, 1, 1, /*bn=*/true, /*bias=*/false));
-    if (l.shortcut_conv) {
-      shortcut = register_module("shortcut", ConvBn(l.in_channels, l.out_channels, 1, l.stride, 0,
-                                                    /*bn=*/true, /*bias=*/false));
-    }
-  }
-  ConvBn conv1{nullptr};
-  ConvBn conv2{nullptr};
-  ConvBn shortcut{nullptr};
-};
-TORCH_MODULE(BasicBlock);
-
 // One QCFS activation layer's trainable step size: parameter "lambda" (0-d). Read from the
 // registry, not a member, so that MoveToDevice (lasnn/core/device.h) can replace it.
 class QcfsLambdaImpl : public torch::nn::Module {
@@ -83,6 +63,34 @@ class QcfsLambdaImpl : public torch::nn::Module {
   const torch::Tensor& lambda() const { return parameters_["lambda"]; }
 };
 TORCH_MODULE(QcfsLambda);
+
+// Basic residual block's parameters: conv1, conv2 (each conv3x3 + BN), an optional conv1x1-BN
+// shortcut and, in a QCFS ANN (qcfs_init_lambda > 0), the lambdas of its two activations
+// ("act1.lambda", "act2.lambda"; act2 follows the addition). ModelImpl::RunBlock runs it, since
+// its activations depend on the mode.
+class BasicBlockImpl : public torch::nn::Module {
+ public:
+  BasicBlockImpl(const PlannedLayer& l, double qcfs_init_lambda) {
+    conv1 = register_module("conv1", ConvBn(l.in_channels, l.out_channels, 3, l.stride, 1,
+                                            /*bn=*/true, /*bias=*/false));
+    conv2 = register_module(
+        "conv2", ConvBn(l.out_channels, l.out_channels, 3, 1, 1, /*bn=*/true, /*bias=*/false));
+    if (l.shortcut_conv) {
+      shortcut = register_module("shortcut", ConvBn(l.in_channels, l.out_channels, 1, l.stride, 0,
+                                                    /*bn=*/true, /*bias=*/false));
+    }
+    if (qcfs_init_lambda > 0) {
+      act1 = register_module("act1", QcfsLambda(qcfs_init_lambda));
+      act2 = register_module("act2", QcfsLambda(qcfs_init_lambda));
+    }
+  }
+  ConvBn conv1{nullptr};
+  ConvBn conv2{nullptr};
+  ConvBn shortcut{nullptr};
+  QcfsLambda act1{nullptr};  // QCFS ANN only
+  QcfsLambda act2{nullptr};
+};
+TORCH_MODULE(BasicBlock);
 
 // 2x2 max pooling with stride 2 and no padding on a contiguous CPU [N, C, H, W] tensor, as
 // at::max_pool2d (floor mode; the first maximum in row-major window order wins; NaN propagates),
@@ -262,7 +270,10 @@ ModelImpl::ModelImpl(ModelPlan plan, Mode mode, EncoderSpec::Kind encoding, Neur
                                                                    .bias(l.bias)));
         break;
       case Kind::kBasicBlock:
-        layers_[i] = register_module(l.name, BasicBlock(l));
+        layers_[i] = register_module(
+            l.name, BasicBlock(l, mode_ == Mode::kAnn && plan_.qcfs_levels > 0
+                                      ? plan_.qcfs_init_lambda
+                                      : 0.0));
         break;
       case Kind::kActivation:
         if (mode_ == Mode::kAnn && plan_.qcfs_levels > 0) {
@@ -304,6 +315,12 @@ torch::Tensor ModelImpl::RunBlock(size_t index, const torch::Tensor& x, Pass& pa
   const PlannedLayer& l = plan_.layers[index];
   auto* block = static_cast<BasicBlockImpl*>(layers_[index].get());
   const bool input_timed = pass.timed;
+  if (block->act1) {  // QCFS ANN: QCFS after conv1 and after the addition, as Bu et al.'s code
+    torch::Tensor y = QcfsActivation(block->conv1->forward(x), block->act1->lambda(),
+                                     plan_.qcfs_levels);
+    y = block->conv2->forward(y) + (block->shortcut ? block->shortcut->forward(x) : x);
+    return QcfsActivation(y, block->act2->lambda(), plan_.qcfs_levels);
+  }
   torch::Tensor y = Activate(block->conv1->forward(x), l.name + ".act1", pass);
   y = block->conv2->forward(y);  // [N, C, H, W]
   torch::Tensor shortcut = block->shortcut ? block->shortcut->forward(x) : x;
@@ -337,6 +354,12 @@ ModelOutput ModelImpl::forward(const torch::Tensor& input, const ForwardOptions&
               "model input must be ", in[0], "x", in[1], "x", in[2], " per sample, got ",
               input.sizes());
   const int64_t batch = pass.timed ? x.size(0) / pass.t : x.size(0);
+  if (!options.last_tap.empty()) {
+    const bool known =
+        std::any_of(plan_.taps.begin(), plan_.taps.end(),
+                    [&](const TapInfo& tap) { return tap.name == options.last_tap; });
+    TORCH_CHECK(known, "ForwardOptions::last_tap: the model has no tap '", options.last_tap, "'");
+  }
 
   for (size_t i = 0; i < plan_.layers.size(); ++i) {
     const PlannedLayer& l = plan_.layers[i];
@@ -367,12 +390,13 @@ ModelOutput ModelImpl::forward(const torch::Tensor& input, const ForwardOptions&
         x = dynamic_cast<torch::nn::LinearImpl*>(layers_[i].get())->forward(x);
         break;
       case Kind::kDropout:
-        x = at::dropout(x, l.dropout_p, is_training());
+        x = at::dropout(x, l.dropout_p, is_training() && !Frozen(i));
         break;
     }
     if (options.taps && !l.tap.empty()) {
       pass.out.taps.insert(l.tap, mode_ == Mode::kSnn ? pass.last_spikes : x);
     }
+    if (!options.last_tap.empty() && l.tap == options.last_tap) return std::move(pass.out);
   }
 
   // x: [T*B, K] (timed) or [B, K].
@@ -397,6 +421,25 @@ absl::StatusOr<Model> BuildModel(const ModelSpec& spec, Mode mode) {
     return Model(std::move(plan), mode, spec.encoder().kind(),
                  NeuronOptionsFromSpec(spec.neuron()));
   });
+}
+
+void ModelImpl::SetTrainableLayers(size_t begin, size_t end) {
+  TORCH_CHECK(begin <= end && end <= layers_.size(), "SetTrainableLayers: [", begin, ", ", end,
+              ") is not a range of the ", layers_.size(), " layers");
+  trainable_begin_ = begin;
+  trainable_end_ = end;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    if (!layers_[i]) continue;
+    for (torch::Tensor& p : layers_[i]->parameters()) p.set_requires_grad(!Frozen(i));
+  }
+  train(is_training());
+}
+
+void ModelImpl::train(bool on) {
+  torch::nn::Module::train(on);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    if (layers_[i] && Frozen(i)) layers_[i]->eval();
+  }
 }
 
 int64_t CountParameters(const torch::nn::Module& module) {

@@ -48,6 +48,10 @@ struct ForwardOptions {
   bool cumulative_logits = false;
   bool taps = true;
   bool spike_stats = false;  // SNN only
+  // Non-empty: run the layers up to the one whose output is the tap of this name ("stage2") and
+  // stop: `taps` holds the taps up to it (with `taps` set); logits, cumulative_logits and the
+  // spike statistics of later layers stay undefined. TORCH_CHECK that the tap exists.
+  std::string last_tap;
 };
 
 // Spikes emitted by one spiking layer during one forward.
@@ -96,6 +100,15 @@ class ModelImpl : public torch::nn::Module {
   const ModelPlan& plan() const { return plan_; }
   const NeuronOptions& neuron_options() const { return neuron_; }
 
+  // Stage-by-stage training (lasnn/training/trainer.h): only plan layers [begin, end) train. The
+  // others are frozen: their parameters stop requiring gradients, and they run as in evaluation
+  // (batch norm on its running statistics, no dropout), also after train(). The default, and
+  // SetTrainableLayers(0, plan().layers.size()), is every layer. TORCH_CHECK begin <= end <=
+  // plan().layers.size().
+  void SetTrainableLayers(size_t begin, size_t end);
+  // Module::train, keeping frozen layers (SetTrainableLayers) in evaluation mode.
+  void train(bool on = true) override;
+
  private:
   struct Pass;
   // `index`: the plan layer of an activation layer (its QCFS lambda); SIZE_MAX inside blocks.
@@ -108,6 +121,12 @@ class ModelImpl : public torch::nn::Module {
   EncoderSpec::Kind encoding_;
   NeuronOptions neuron_;
   std::vector<std::shared_ptr<torch::nn::Module>> layers_;  // aligned with plan_.layers
+  // Plan layers outside [trainable_begin_, trainable_end_) are frozen (SetTrainableLayers).
+  size_t trainable_begin_ = 0;
+  size_t trainable_end_ = static_cast<size_t>(-1);
+  bool Frozen(size_t index) const {
+    return index < trainable_begin_ || index >= trainable_end_;
+  }
 };
 TORCH_MODULE(Model);
 

@@ -92,7 +92,10 @@ class Planner {
         plan_.num_activations += 1;
         if (plan_.qcfs_levels > 0) plan_.num_parameters += 1;  // the layer's lambda
       }
-      if (l.kind == Kind::kBasicBlock) plan_.num_activations += 2;
+      if (l.kind == Kind::kBasicBlock) {
+        plan_.num_activations += 2;
+        if (plan_.qcfs_levels > 0) plan_.num_parameters += 2;  // act1's and act2's lambdas
+      }
     }
     return std::move(plan_);
   }
@@ -130,9 +133,6 @@ class Planner {
     }
     const ActivationSpec& a = spec_.activation();
     if (a.kind() == ActivationSpec::QCFS) {
-      if (spec_.has_resnet()) {
-        return Invalid("activation.kind", "QCFS is supported for layer-list models only");
-      }
       if (a.qcfs_levels() < 1) return Invalid("activation.qcfs_levels", "must be >= 1");
       if (!(a.qcfs_init_lambda() > 0 && std::isfinite(a.qcfs_init_lambda()))) {
         return Invalid("activation.qcfs_init_lambda", "must be > 0");

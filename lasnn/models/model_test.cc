@@ -368,5 +368,69 @@ TEST(ModelTest, TinySnnConvergesOnSyntheticTask) {
   std::printf("tiny SNN: loss %.4f after %d SGD steps\n", loss_value, steps + 1);
 }
 
+// last_tap stops the forward at that tap: the taps up to it equal those of a full forward,
+// later taps and the logits are absent.
+TEST(ModelTest, LastTapStopsTheForwardAtThatTap) {
+  torch::manual_seed(3);
+  for (Mode mode : {Mode::kAnn, Mode::kSnn}) {
+    Model model = Build(Preset("fmnist_student_deeper"), mode);
+    model->eval();
+    torch::NoGradGuard no_grad;
+    const at::Tensor x = 3.0 * at::rand({2, 1, 28, 28});
+    ForwardOptions full;
+    full.timesteps = 2;
+    ModelOutput all = model->forward(x, full);
+    ForwardOptions part = full;
+    part.last_tap = "stage1";
+    ModelOutput first = model->forward(x, part);
+    EXPECT_FALSE(first.logits.defined());
+    ASSERT_EQ(first.taps.size(), 1u);
+    EXPECT_TRUE(at::equal(first.taps["stage1"], all.taps["stage1"]));
+    part.last_tap = "nope";
+    EXPECT_THROW(model->forward(x, part), c10::Error);
+  }
+}
+
+// Frozen layers stop requiring gradients and stay in evaluation mode through train(); the
+// trainable ones train; undoing it restores every layer.
+TEST(ModelTest, SetTrainableLayersFreezesTheOthers) {
+  torch::manual_seed(3);
+  Model model = Build(Preset("fmnist_student_deeper"), Mode::kSnn);
+  const ModelPlan& plan = model->plan();
+  // Layers 0..1: conv, act (stage1 starts); train layers [2, 5) only.
+  model->SetTrainableLayers(2, 5);
+  model->train();
+  for (const auto& item : model->named_parameters()) {
+    const std::string& name = item.key();
+    const bool trainable = name.rfind("layer2.", 0) == 0 || name.rfind("layer3.", 0) == 0 ||
+                           name.rfind("layer4.", 0) == 0;
+    EXPECT_EQ(item.value().requires_grad(), trainable) << name;
+  }
+  for (const auto& child : model->named_children()) {
+    const std::string& name = child.key();
+    const bool trainable = name == "layer2" || name == "layer3" || name == "layer4";
+    EXPECT_EQ(child.value()->is_training(), trainable) << name;
+    for (const auto& sub : child.value()->modules()) EXPECT_EQ(sub->is_training(), trainable);
+  }
+  EXPECT_TRUE(model->is_training());
+  // A training-mode forward leaves the frozen batch norms' running statistics alone.
+  const at::Tensor mean0 = model->named_buffers()["layer0.bn.running_mean"].clone();
+  const at::Tensor mean2 = model->named_buffers()["layer2.bn.running_mean"].clone();
+  ForwardOptions fo;
+  fo.timesteps = 2;
+  model->forward(3.0 * at::rand({4, 1, 28, 28}), fo).logits.sum().backward();
+  EXPECT_TRUE(at::equal(model->named_buffers()["layer0.bn.running_mean"], mean0));
+  EXPECT_FALSE(at::equal(model->named_buffers()["layer2.bn.running_mean"], mean2));
+  EXPECT_FALSE(model->named_parameters()["layer0.conv.weight"].grad().defined());
+  EXPECT_TRUE(model->named_parameters()["layer2.conv.weight"].grad().defined());
+
+  model->SetTrainableLayers(0, plan.layers.size());
+  for (const auto& item : model->named_parameters()) EXPECT_TRUE(item.value().requires_grad());
+  for (const auto& sub : model->modules()) EXPECT_TRUE(sub->is_training());
+  EXPECT_EQ(CountParameters(*model), plan.num_parameters);
+  EXPECT_THROW(model->SetTrainableLayers(3, 2), c10::Error);
+  EXPECT_THROW(model->SetTrainableLayers(0, plan.layers.size() + 1), c10::Error);
+}
+
 }  // namespace
 }  // namespace lasnn

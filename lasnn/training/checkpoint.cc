@@ -317,6 +317,7 @@ absl::Status SaveCheckpoint(const std::string& path, const CheckpointState& stat
     metadata["step"] = absl::StrCat(state.step);
     metadata["best_holdout_accuracy"] = absl::StrFormat("%.17g", state.best_holdout_accuracy);
     metadata["best_epoch"] = absl::StrCat(state.best_epoch);
+    metadata["phase"] = absl::StrCat(state.phase);
     MetricsHistory history;
     for (const EpochMetrics& m : state.history) *history.add_epochs() = m;
     google::protobuf::TextFormat::PrintToString(history, &metadata["history"]);
@@ -351,6 +352,9 @@ absl::StatusOr<CheckpointState> ReadCheckpointState(const std::string& path) {
   LASNN_RETURN_IF_ERROR(ParseNumber(*file, "step", &state.step));
   LASNN_RETURN_IF_ERROR(ParseNumber(*file, "best_holdout_accuracy", &state.best_holdout_accuracy));
   LASNN_RETURN_IF_ERROR(ParseNumber(*file, "best_epoch", &state.best_epoch));
+  if (file->metadata().count("phase") != 0) {
+    LASNN_RETURN_IF_ERROR(ParseNumber(*file, "phase", &state.phase));
+  }
   LASNN_ASSIGN_OR_RETURN(const std::string history_text, Metadata(*file, "history"));
   MetricsHistory history;
   if (!google::protobuf::TextFormat::ParseFromString(history_text, &history)) {

@@ -10,7 +10,8 @@
 //   rng_state                       the default CPU generator's state (U8)
 // and metadata strings: format "lasnn-checkpoint-v2", config (TrainRunConfig, text format),
 // git_commit, next_epoch, step, best_holdout_accuracy, best_epoch, history (MetricsHistory, text
-// format), optimizer ("sgd" or "adam"), optimizer_lr (each parameter group's, comma-separated).
+// format), optimizer ("sgd" or "adam"), optimizer_lr (each parameter group's, comma-separated),
+// phase (the STAGE_BY_STAGE phase that `step` lies in; absent in older checkpoints).
 // A weights file holds the module's tensors under their own names (a state_dict: Python reads it
 // with safetensors.torch.load_file) and the metadata format "lasnn-weights-v2".
 // Both are written atomically (temporary file, fsync, rename) and carry a SHA-256 over header and
@@ -47,6 +48,9 @@ struct CheckpointState {
   int64_t best_epoch = -1;
   std::vector<EpochMetrics> history;  // the completed epochs, in order
   at::Tensor rng_state;              // the default CPU generator's state
+  // STAGE_BY_STAGE: the 0-based phase of the next step (lasnn/training/trainer.h); -1 for other
+  // paradigms and checkpoints written before phases existed.
+  int64_t phase = -1;
 };
 
 // Writes `path` atomically. `auxiliary` may be null (no auxiliary modules). `optimizer` must be

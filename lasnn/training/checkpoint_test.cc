@@ -106,6 +106,7 @@ void CheckpointRoundTrip(const Options& options, const std::string& name) {
   state.step = 20;
   state.best_holdout_accuracy = 0.1 + 0.2;
   state.best_epoch = 1;
+  state.phase = 2;
   EpochMetrics m;
   m.set_epoch(1);
   m.set_step(10);
@@ -124,6 +125,7 @@ void CheckpointRoundTrip(const Options& options, const std::string& name) {
   EXPECT_EQ(read->step, 20);
   EXPECT_EQ(read->best_holdout_accuracy, state.best_holdout_accuracy);
   EXPECT_EQ(read->best_epoch, 1);
+  EXPECT_EQ(read->phase, 2);
   ASSERT_EQ(read->history.size(), 2u);
   EXPECT_EQ(read->history[1].SerializeAsString(), m.SerializeAsString());
   ExpectBitIdentical(read->rng_state, state.rng_state, "rng_state");

@@ -2,11 +2,6 @@
 
 #include <ATen/ATen.h>
 
-#include <map>
-
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-
 namespace lasnn {
 
 at::Tensor AttentionMap(const at::Tensor& features, double p) {
@@ -56,35 +51,39 @@ at::Tensor LogitKdLoss(const at::Tensor& student_logits, const at::Tensor& teach
   return kl * (tau * tau);
 }
 
-absl::StatusOr<std::vector<TapPair>> PairTapsByResolution(const std::vector<TapShape>& student,
-                                                          const std::vector<TapShape>& teacher) {
-  // Last tap of each resolution, keyed by (H, W).
-  auto last_by_resolution = [](const std::vector<TapShape>& taps) {
-    std::map<std::pair<int64_t, int64_t>, const TapShape*> last;
-    for (const TapShape& t : taps) last[{t.height, t.width}] = &t;
-    return last;
-  };
-  auto s = last_by_resolution(student);
-  auto t = last_by_resolution(teacher);
-  std::vector<TapPair> pairs;
-  // Shallow to deep: larger spatial area first.
-  for (auto it = s.rbegin(); it != s.rend(); ++it) {
-    auto found = t.find(it->first);
-    if (found == t.end()) continue;
-    pairs.push_back(TapPair{it->second->name, found->second->name, it->first.first,
-                            it->first.second});
+at::Tensor AttentionPairLoss(const at::Tensor& student, const at::Tensor& teacher_map, double p,
+                             PairNormalization normalization) {
+  if (normalization == PairNormalization::kPositionMean) {
+    return AttentionTransferLossToMap(student, teacher_map, p);
   }
-  if (pairs.empty()) {
-    auto describe = [](const std::vector<TapShape>& taps) {
-      return absl::StrJoin(taps, ", ", [](std::string* out, const TapShape& x) {
-        absl::StrAppend(out, x.name, " ", x.height, "x", x.width);
-      });
-    };
-    return absl::InvalidArgumentError(absl::StrCat(
-        "no student tap shares a spatial resolution with a teacher tap: student {",
-        describe(student), "}, teacher {", describe(teacher), "}"));
+  TORCH_CHECK(student.dim() == 4 && teacher_map.dim() == 2 &&
+                  teacher_map.size(0) == student.size(0) &&
+                  teacher_map.size(1) == student.size(2) * student.size(3),
+              "AttentionPairLoss: student ", student.sizes(), " needs a [B, H*W] map, got ",
+              teacher_map.sizes());
+  return (AttentionMap(student, p) - teacher_map).pow(2).sum(/*dim=*/1).mean();  // [B] -> []
+}
+
+at::Tensor WeightedAttentionLoss(const std::vector<at::Tensor>& students,
+                                 const std::vector<at::Tensor>& teacher_maps,
+                                 const std::vector<double>& weights, double p,
+                                 PairNormalization normalization, const at::Tensor& like) {
+  TORCH_CHECK(students.size() == teacher_maps.size() && students.size() == weights.size(),
+              "WeightedAttentionLoss: ", students.size(), " students, ", teacher_maps.size(),
+              " teacher maps and ", weights.size(), " weights");
+  at::Tensor total = at::zeros({}, like.options());
+  for (size_t k = 0; k < students.size(); ++k) {
+    total = total + AttentionPairLoss(students[k], teacher_maps[k], p, normalization) * weights[k];
   }
-  return pairs;
+  return total;
+}
+
+std::vector<double> DefaultPairWeights(int64_t num_pairs, PairNormalization normalization) {
+  if (num_pairs <= 0) return {};
+  const double w = normalization == PairNormalization::kPairMean
+                       ? 1.0 / static_cast<double>(num_pairs)
+                       : 1.0;
+  return std::vector<double>(static_cast<size_t>(num_pairs), w);
 }
 
 }  // namespace lasnn

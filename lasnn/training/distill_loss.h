@@ -4,21 +4,23 @@
 //   feature tensor A [B, C, H, W], Q = mean over C of |A|^p (p = 2), flattened to [B, H*W] and
 //   L2-normalised per sample. Teacher side: the ANN activation; student side: the SNN firing rate
 //   (spikes averaged over T). Channel counts of the two sides may differ; spatial sizes must match.
-// - Attention-transfer loss of a pair: mean((Qs - Qt)^2) over batch and positions (LaSNN's
-//   "attention scheme", arXiv 2304.09101, as described in DESIGN.md).
+// - Attention-transfer loss of a pair (LaSNN's "attention scheme", arXiv 2304.09101, as described
+//   in DESIGN.md): AttentionTransferLoss is mean((Qs - Qt)^2) over batch and positions, as in
+//   Zagoruyko & Komodakis' code; AttentionPairLoss also offers the balanced normalisation.
 // - Logit KD (Hinton et al. 2015): KL(softmax(zt / tau) || softmax(zs / tau)), averaged over the
 //   batch, times tau^2.
-// - Layer pairing: taps are paired by spatial resolution (teacher's last tap of each resolution
-//   with the student's last tap of the same resolution).
+// - Layer pairing (lasnn/training/tap_pairing.h): taps are paired by spatial resolution
+//   (teacher's last tap of each resolution with the student's last tap of the same resolution).
+// - Balanced pairs: each pair's loss is normalised so that pairs of every resolution weigh alike
+//   (PairNormalization::kPairMean), then weighted; the former per-position mean is kept as
+//   kPositionMean.
 #ifndef LASNN_LASNN_DISTILL_LOSS_H_
 #define LASNN_LASNN_DISTILL_LOSS_H_
 
 #include <ATen/core/Tensor.h>
 
-#include <string>
+#include <cstdint>
 #include <vector>
-
-#include "absl/status/statusor.h"
 
 namespace lasnn {
 
@@ -46,25 +48,34 @@ at::Tensor AttentionTransferLossToMap(const at::Tensor& student, const at::Tenso
 at::Tensor LogitKdLoss(const at::Tensor& student_logits, const at::Tensor& teacher_logits,
                        double tau);
 
-// A tap's identity for pairing: name and spatial size.
-struct TapShape {
-  std::string name;
-  int64_t height = 0;
-  int64_t width = 0;
+// How one attention pair's loss is normalised (DistillConfig.attention_normalization).
+enum class PairNormalization {
+  // The batch mean of ||Qs - Qt||^2 summed over the H*W positions: the squared distance of two
+  // unit vectors, in [0, 4] whatever H*W, so pairs of every resolution weigh alike.
+  kPairMean,
+  // mean((Qs - Qt)^2) over batch and positions, = ||Qs - Qt||^2 / (H*W) (AttentionTransferLoss):
+  // a pair weighs about 1 / (H*W), so the deepest pair dominates a sum.
+  kPositionMean,
 };
 
-struct TapPair {
-  std::string student;
-  std::string teacher;
-  int64_t height = 0;
-  int64_t width = 0;
-};
+// One attention pair's loss against a teacher map computed once (as AttentionTransferLossToMap):
+// student [B, C, H, W], teacher_map [B, H*W]; a 0-d tensor of the student's dtype and device.
+// TORCH_CHECK on mismatched shapes.
+at::Tensor AttentionPairLoss(const at::Tensor& student, const at::Tensor& teacher_map, double p,
+                             PairNormalization normalization);
 
-// Pairs student and teacher taps of equal spatial resolution, shallow (largest) to deep, using
-// the last tap of each resolution on each side. Resolutions that only one side has are skipped.
-// InvalidArgument if no resolution is shared (the message lists both sides' resolutions).
-absl::StatusOr<std::vector<TapPair>> PairTapsByResolution(const std::vector<TapShape>& student,
-                                                          const std::vector<TapShape>& teacher);
+// The attention term of several pairs: sum over k of weights[k] * AttentionPairLoss(students[k],
+// teacher_maps[k], p, normalization), a 0-d tensor on the students' device (0 when there are no
+// pairs: then `like` gives its dtype and device). TORCH_CHECK that the three lists have one entry
+// per pair.
+at::Tensor WeightedAttentionLoss(const std::vector<at::Tensor>& students,
+                                 const std::vector<at::Tensor>& teacher_maps,
+                                 const std::vector<double>& weights, double p,
+                                 PairNormalization normalization, const at::Tensor& like);
+
+// The weight of each of `num_pairs` pairs when the config gives none: kPairMean 1 / num_pairs (the
+// attention term is the pairs' mean), kPositionMean 1 (their sum, as before issue 17).
+std::vector<double> DefaultPairWeights(int64_t num_pairs, PairNormalization normalization);
 
 }  // namespace lasnn
 

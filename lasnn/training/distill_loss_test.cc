@@ -95,24 +95,72 @@ TEST(DistillLossTest, MismatchedSpatialSizeIsRejected) {
   EXPECT_THROW(AttentionTransferLoss(at::ones({2, 3, 4, 4}), at::ones({2, 3, 2, 2})), c10::Error);
 }
 
-TEST(DistillLossTest, PairsTapsByResolutionShallowToDeep) {
-  std::vector<TapShape> teacher = {{"t1", 28, 28}, {"t2", 28, 28}, {"t3", 14, 14}, {"t4", 7, 7}};
-  std::vector<TapShape> student = {{"s1", 28, 28}, {"s2", 14, 14}, {"s3", 7, 7}, {"s4", 1, 1}};
-  auto pairs = PairTapsByResolution(student, teacher);
-  ASSERT_TRUE(pairs.ok()) << pairs.status();
-  ASSERT_EQ(pairs->size(), 3u);
-  EXPECT_EQ((*pairs)[0].student, "s1");
-  EXPECT_EQ((*pairs)[0].teacher, "t2");  // the last teacher tap at 28x28
-  EXPECT_EQ((*pairs)[1].teacher, "t3");
-  EXPECT_EQ((*pairs)[2].student, "s3");
-  EXPECT_EQ((*pairs)[2].height, 7);
+// An attention map that is one-hot at `position`: one channel, a single non-zero pixel.
+at::Tensor OneHotFeatures(int64_t batch, int64_t h, int64_t w, int64_t position) {
+  at::Tensor f = at::zeros({batch, 1, h * w}, at::kDouble);
+  f.select(2, position).fill_(3.0);
+  return f.view({batch, 1, h, w});
 }
 
-TEST(DistillLossTest, NoSharedResolutionIsInvalidArgument) {
-  auto pairs = PairTapsByResolution({{"s", 5, 5}}, {{"t", 4, 4}});
-  ASSERT_FALSE(pairs.ok());
-  EXPECT_EQ(pairs.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(pairs.status().message().find("t 4x4"), std::string::npos);
+// Pairs of different H*W with equal mismatch (the student's attention on another position than
+// the teacher's: ||Qs - Qt||^2 = 2 at any size) weigh the same under kPairMean, and 1 / (H*W)
+// under kPositionMean.
+TEST(DistillLossTest, PairMeanWeighsPairsOfEverySizeAlike) {
+  std::vector<double> pair_mean, position_mean;
+  for (int64_t side : {16, 8, 4, 2}) {
+    const at::Tensor student = OneHotFeatures(3, side, side, 1);
+    const at::Tensor teacher_map = AttentionMap(OneHotFeatures(3, side, side, 0));
+    pair_mean.push_back(
+        AttentionPairLoss(student, teacher_map, 2.0, PairNormalization::kPairMean).item<double>());
+    position_mean.push_back(
+        AttentionPairLoss(student, teacher_map, 2.0, PairNormalization::kPositionMean)
+            .item<double>());
+    EXPECT_NEAR(position_mean.back(), 2.0 / static_cast<double>(side * side), 1e-12);
+  }
+  for (double v : pair_mean) EXPECT_NEAR(v, 2.0, 1e-12);
+  EXPECT_NEAR(position_mean.back() / position_mean.front(), 64.0, 1e-9);
+}
+
+// On random maps, kPairMean is kPositionMean times H*W, and the gradients scale alike.
+TEST(DistillLossTest, PairMeanIsPositionMeanTimesPositions) {
+  at::Tensor a = Pattern({2, 3, 4, 5}, 0.5, 1.0).relu().set_requires_grad(true);
+  at::Tensor b = a.detach().clone().set_requires_grad(true);
+  const at::Tensor map = AttentionMap(Pattern({2, 5, 4, 5}, 1.3, 2.0).relu());
+  at::Tensor pair = AttentionPairLoss(a, map, 2.0, PairNormalization::kPairMean);
+  at::Tensor position = AttentionPairLoss(b, map, 2.0, PairNormalization::kPositionMean);
+  EXPECT_NEAR(pair.item<double>(), 20.0 * position.item<double>(), 1e-12);
+  EXPECT_TRUE(at::equal(position, AttentionTransferLossToMap(b, map)));
+  pair.backward();
+  position.backward();
+  EXPECT_TRUE(at::allclose(a.grad(), 20.0 * b.grad(), 1e-12, 1e-15));
+}
+
+TEST(DistillLossTest, PairWeightsScaleEachPairsTerm) {
+  const std::vector<at::Tensor> students = {Pattern({2, 3, 8, 8}, 0.5, 1.0).relu(),
+                                            Pattern({2, 4, 4, 4}, 0.9, 1.0).relu()};
+  const std::vector<at::Tensor> maps = {AttentionMap(Pattern({2, 6, 8, 8}, 1.3, 2.0).relu()),
+                                        AttentionMap(Pattern({2, 6, 4, 4}, 2.1, 2.0).relu())};
+  const double l0 =
+      AttentionPairLoss(students[0], maps[0], 2.0, PairNormalization::kPairMean).item<double>();
+  const double l1 =
+      AttentionPairLoss(students[1], maps[1], 2.0, PairNormalization::kPairMean).item<double>();
+  ASSERT_GT(l0, 0.0);
+  ASSERT_GT(l1, 0.0);
+  auto weighted = [&](std::vector<double> w) {
+    return WeightedAttentionLoss(students, maps, w, 2.0, PairNormalization::kPairMean,
+                                 students[0])
+        .item<double>();
+  };
+  EXPECT_NEAR(weighted(DefaultPairWeights(2, PairNormalization::kPairMean)), (l0 + l1) / 2, 1e-12);
+  EXPECT_NEAR(weighted({1, 0}), l0, 1e-12);
+  EXPECT_NEAR(weighted({0, 1}), l1, 1e-12);
+  EXPECT_NEAR(weighted({2, 0.25}), 2 * l0 + 0.25 * l1, 1e-12);
+  EXPECT_EQ(DefaultPairWeights(3, PairNormalization::kPositionMean), std::vector<double>(3, 1.0));
+  const at::Tensor none = WeightedAttentionLoss({}, {}, {}, 2.0, PairNormalization::kPairMean,
+                                                students[0]);
+  EXPECT_EQ(none.item<double>(), 0.0);
+  EXPECT_EQ(none.scalar_type(), at::kDouble);
+  EXPECT_THROW(weighted({1}), c10::Error);
 }
 
 }  // namespace

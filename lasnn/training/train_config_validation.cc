@@ -1,9 +1,20 @@
 #include "lasnn/training/train_config_validation.h"
 
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "lasnn/models/model_spec.h"
 #include "lasnn/training/lr_schedule.h"
+#include "lasnn/training/tap_pairing.h"
 
 namespace lasnn {
 namespace {
@@ -44,6 +55,39 @@ std::optional<FieldViolation> CheckDistill(const std::string& p, const DistillCo
   if (auto e = InRange(p + ".feature_weight", d.feature_weight(), 0, 1e9)) return e;
   if (auto e = PositiveAtMost(p + ".attention_p", d.attention_p(), 8)) return e;
   if (auto e = PositiveAtMost(p + ".stage_epochs", d.stage_epochs(), 1e6)) return e;
+  if (auto e = InRange(p + ".attention_min_size", d.attention_min_size(), 0, 1e6)) return e;
+  for (int i = 0; i < d.attention_pair_weights_size(); ++i) {
+    if (auto e = InRange(absl::StrCat(p, ".attention_pair_weights[", i, "]"),
+                         d.attention_pair_weights(i), 0, 1e9)) {
+      return e;
+    }
+  }
+  for (int i = 0; i < d.stage_budgets_size(); ++i) {
+    if (auto e = PositiveAtMost(absl::StrCat(p, ".stage_budgets[", i, "]"), d.stage_budgets(i),
+                                1e9)) {
+      return e;
+    }
+  }
+  if (d.paradigm() == DistillConfig::STAGE_BY_STAGE) {
+    if (d.method() != DistillConfig::LASNN) {
+      return FieldViolation{p + ".paradigm",
+                            absl::StrCat("STAGE_BY_STAGE needs method LASNN, got ",
+                                         DistillConfig::Method_Name(d.method()))};
+    }
+    if (!(d.beta() > 0)) {
+      return FieldViolation{p + ".beta",
+                            absl::StrCat("must be > 0 for paradigm STAGE_BY_STAGE (its stages "
+                                         "learn from the attention loss alone), got ",
+                                         d.beta())};
+    }
+    for (int i = 0; i < d.attention_pair_weights_size(); ++i) {
+      if (!(d.attention_pair_weights(i) > 0)) {
+        return FieldViolation{absl::StrCat(p, ".attention_pair_weights[", i, "]"),
+                              "must be > 0 for paradigm STAGE_BY_STAGE (the stage of a pair "
+                              "of weight 0 would learn nothing), got 0"};
+      }
+    }
+  }
   return std::nullopt;
 }
 
@@ -73,6 +117,45 @@ std::optional<FieldViolation> FindTrainConfigViolation(const TrainConfig& t,
   if (auto e = InRange(p + ".max_steps_per_epoch", t.max_steps_per_epoch(), 0, 1e9)) return e;
   if (auto e = InRange(p + ".log_every_steps", t.log_every_steps(), 1, 1e9)) return e;
   if (auto e = InRange(p + ".threads", t.threads(), 1, kMaxThreads)) return e;
+  return std::nullopt;
+}
+
+std::optional<FieldViolation> FindAttentionPairViolation(const TrainConfig& train,
+                                                         absl::string_view path,
+                                                         const ModelSpec& student,
+                                                         const ModelSpec& teacher) {
+  const DistillConfig& d = train.distill();
+  if (d.method() != DistillConfig::LASNN || !(d.beta() > 0)) return std::nullopt;
+  const std::string p = absl::StrCat(path, ".distill");
+  absl::StatusOr<ModelPlan> s = PlanModel(student);
+  absl::StatusOr<ModelPlan> t = PlanModel(teacher);
+  if (!s.ok() || !t.ok()) return std::nullopt;  // reported by the specs' own checks
+  absl::StatusOr<TapPairing> pairing =
+      PairTaps(TapShapesOf(*s), TapShapesOf(*t), d.attention_min_size());
+  if (!pairing.ok()) {
+    const std::string message(pairing.status().message());
+    if (message.find("attention_min_size") != std::string::npos) {
+      return FieldViolation{p + ".attention_min_size",
+                            absl::StrCat("leaves no attention pair: ", message)};
+    }
+    return FieldViolation{p + ".method", absl::StrCat("LASNN cannot pair taps: ", message)};
+  }
+  const int pairs = static_cast<int>(pairing->pairs.size());
+  const std::string listed = DescribePairs(pairing->pairs);
+  if (d.attention_pair_weights_size() != 0 && d.attention_pair_weights_size() != pairs) {
+    return FieldViolation{
+        p + ".attention_pair_weights",
+        absl::StrCat("has ", d.attention_pair_weights_size(), " entries, but there are ", pairs,
+                     " attention pairs (", listed, "); give one weight per pair or none")};
+  }
+  if (d.paradigm() == DistillConfig::STAGE_BY_STAGE && d.stage_budgets_size() != 0 &&
+      d.stage_budgets_size() != pairs + 1) {
+    return FieldViolation{
+        p + ".stage_budgets",
+        absl::StrCat("has ", d.stage_budgets_size(), " entries, but STAGE_BY_STAGE needs ",
+                     pairs + 1, ": one per attention pair (", listed,
+                     ") and one for the classifier; or none for equal shares")};
+  }
   return std::nullopt;
 }
 
@@ -106,12 +189,96 @@ absl::Status ValidateTrainRunConfig(const TrainRunConfig& config) {
     if (!config.has_teacher()) {
       e = FieldViolation{"teacher", absl::StrCat("must be set for train.distill.method ",
                                                  DistillConfig::Method_Name(method))};
-    } else {
-      e = CheckModel("teacher", config.teacher());
+    } else if (!(e = CheckModel("teacher", config.teacher()))) {
+      e = FindAttentionPairViolation(config.train(), "train", config.model(), config.teacher());
     }
   }
   if (e) return absl::InvalidArgumentError(absl::StrCat(e->path, " ", e->message));
   return absl::OkStatus();
+}
+
+namespace {
+
+// Old enum value names reachable from `descriptor` (aliases declared after the first name of
+// their number), each with its current name (that first name).
+void CollectDeprecatedNames(const google::protobuf::Descriptor* descriptor,
+                            std::set<const google::protobuf::Descriptor*>& seen,
+                            std::map<std::string, std::string>& names) {
+  if (descriptor == nullptr || !seen.insert(descriptor).second) return;
+  for (int f = 0; f < descriptor->field_count(); ++f) {
+    const google::protobuf::FieldDescriptor* field = descriptor->field(f);
+    if (const google::protobuf::EnumDescriptor* e = field->enum_type()) {
+      for (int v = 0; v < e->value_count(); ++v) {
+        const google::protobuf::EnumValueDescriptor* value = e->value(v);
+        const google::protobuf::EnumValueDescriptor* current =
+            e->FindValueByNumber(value->number());
+        if (current != nullptr && current != value) names[value->name()] = current->name();
+      }
+    }
+    CollectDeprecatedNames(field->message_type(), seen, names);
+  }
+}
+
+class SilentErrors : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
+};
+
+}  // namespace
+
+std::vector<std::string> DeprecatedNameWarnings(absl::string_view text, absl::string_view source,
+                                                const google::protobuf::Descriptor* descriptor) {
+  std::set<const google::protobuf::Descriptor*> seen;
+  std::map<std::string, std::string> deprecated;
+  CollectDeprecatedNames(descriptor, seen, deprecated);
+  std::vector<std::string> out;
+  if (deprecated.empty()) return out;
+  google::protobuf::io::ArrayInputStream input(text.data(), static_cast<int>(text.size()));
+  SilentErrors errors;
+  google::protobuf::io::Tokenizer tokenizer(&input, &errors);
+  tokenizer.set_comment_style(google::protobuf::io::Tokenizer::SH_COMMENT_STYLE);
+  tokenizer.set_allow_f_after_float(true);
+  tokenizer.set_require_space_after_number(false);
+  tokenizer.set_allow_multiline_strings(true);
+  // The path of the field being read: the enclosing message fields, then the field.
+  std::vector<std::string> enclosing;
+  std::string field, previous_identifier;
+  while (tokenizer.Next()) {
+    const google::protobuf::io::Tokenizer::Token& token = tokenizer.current();
+    if (token.type == google::protobuf::io::Tokenizer::TYPE_SYMBOL) {
+      if ((token.text == ":" || token.text == "{" || token.text == "<") &&
+          !previous_identifier.empty()) {
+        field = previous_identifier;
+      }
+      if (token.text == "{" || token.text == "<") enclosing.push_back(field);
+      if ((token.text == "}" || token.text == ">") && !enclosing.empty()) enclosing.pop_back();
+      previous_identifier.clear();
+      continue;
+    }
+    previous_identifier.clear();
+    if (token.type != google::protobuf::io::Tokenizer::TYPE_IDENTIFIER) continue;
+    previous_identifier = token.text;
+    const auto it = deprecated.find(token.text);
+    if (it == deprecated.end()) continue;
+    std::vector<std::string> path = enclosing;
+    path.push_back(field);
+    out.push_back(absl::StrCat(source, ":", token.line + 1, ":", token.column + 1, ": ",
+                               absl::StrJoin(path, "."), ": ", it->first, " is the old name of ",
+                               it->second, " (same behaviour); write ", it->second));
+  }
+  return out;
+}
+
+void WarnAboutDeprecatedNames(absl::string_view text, absl::string_view source,
+                              const google::protobuf::Descriptor* descriptor) {
+  static std::mutex* mu = new std::mutex;
+  static std::set<std::string>* printed = new std::set<std::string>;
+  for (const std::string& warning : DeprecatedNameWarnings(text, source, descriptor)) {
+    std::lock_guard<std::mutex> lock(*mu);
+    if (printed->insert(warning).second) {
+      std::cerr << "warning: " << warning << "\n" << std::flush;
+    }
+  }
 }
 
 }  // namespace lasnn

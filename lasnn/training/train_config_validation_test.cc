@@ -104,6 +104,36 @@ TEST(TrainConfigValidationTest, EachOutOfBoundValueNamesItsField) {
       {"train.log_every_steps must be in [1, 1e+09]",
        [](TrainConfig* t) { t->set_log_every_steps(0); }},
       {"train.threads must be in [1, 1024], got 0", [](TrainConfig* t) { t->set_threads(0); }},
+      {"train.distill.attention_min_size must be in [0, 1e+06], got -1",
+       [](TrainConfig* t) { t->mutable_distill()->set_attention_min_size(-1); }},
+      {"train.distill.attention_pair_weights[1] must be in [0, 1e+09], got -0.5",
+       [](TrainConfig* t) {
+         t->mutable_distill()->add_attention_pair_weights(1);
+         t->mutable_distill()->add_attention_pair_weights(-0.5);
+       }},
+      {"train.distill.stage_budgets[0] must be > 0 and <= 1e+09, got 0",
+       [](TrainConfig* t) { t->mutable_distill()->add_stage_budgets(0); }},
+      {"train.distill.stage_budgets[2] must be > 0 and <= 1e+09, got nan",
+       [](TrainConfig* t) {
+         t->mutable_distill()->add_stage_budgets(1);
+         t->mutable_distill()->add_stage_budgets(2);
+         t->mutable_distill()->add_stage_budgets(std::nan(""));
+       }},
+      {"train.distill.paradigm STAGE_BY_STAGE needs method LASNN, got FEATURE_KD",
+       [](TrainConfig* t) {
+         t->mutable_distill()->set_method(DistillConfig::FEATURE_KD);
+         t->mutable_distill()->set_paradigm(DistillConfig::STAGE_BY_STAGE);
+       }},
+      {"train.distill.beta must be > 0 for paradigm STAGE_BY_STAGE",
+       [](TrainConfig* t) {
+         t->mutable_distill()->set_paradigm(DistillConfig::STAGE_BY_STAGE);
+         t->mutable_distill()->set_beta(0);
+       }},
+      {"train.distill.attention_pair_weights[0] must be > 0 for paradigm STAGE_BY_STAGE",
+       [](TrainConfig* t) {
+         t->mutable_distill()->set_paradigm(DistillConfig::STAGE_BY_STAGE);
+         t->mutable_distill()->add_attention_pair_weights(0);
+       }},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.expected);
@@ -164,6 +194,97 @@ TEST(TrainConfigValidationTest, RunConfigNeedsAValidModelAndATeacherToDistill) {
                        HasSubstr("teacher.layers[0].conv.out_channels")));
   *c.mutable_teacher() = TinySpec(8);
   EXPECT_THAT(ValidateTrainRunConfig(c), IsOk());
+}
+
+// A student and a teacher sharing 8x8, 4x4 and 2x2 maps (taps stage1..stage3 on both sides).
+ModelSpec ThreeStageSpec(int width) {
+  ModelSpec spec = TinySpec(width);
+  spec.clear_layers();
+  for (int i = 0; i < 3; ++i) {
+    spec.add_layers()->mutable_conv()->set_out_channels(width);
+    spec.add_layers()->mutable_activation();
+    spec.add_layers()->mutable_pool();
+  }
+  spec.add_layers()->mutable_flatten();
+  spec.add_layers()->mutable_linear()->set_out_features(4);
+  return spec;
+}
+
+TrainRunConfig LasnnRun() {
+  TrainRunConfig c;
+  *c.mutable_model() = ThreeStageSpec(4);
+  *c.mutable_teacher() = ThreeStageSpec(8);
+  c.mutable_train()->mutable_distill()->set_method(DistillConfig::LASNN);
+  return c;
+}
+
+TEST(TrainConfigValidationTest, PairCountsAreCheckedAgainstTheModels) {
+  // 8x8 and 4x4 pair; 2x2 is below the default minimum of 4.
+  TrainRunConfig c = LasnnRun();
+  EXPECT_THAT(ValidateTrainRunConfig(c), IsOk());
+  DistillConfig* d = c.mutable_train()->mutable_distill();
+  d->add_attention_pair_weights(1);
+  EXPECT_THAT(ValidateTrainRunConfig(c),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::AllOf(
+                           HasSubstr("train.distill.attention_pair_weights has 1 entries, but "
+                                     "there are 2 attention pairs"),
+                           HasSubstr("stage1 <-> stage1 8x8, stage2 <-> stage2 4x4"))));
+  d->add_attention_pair_weights(2);
+  EXPECT_THAT(ValidateTrainRunConfig(c), IsOk());
+  d->set_attention_min_size(0);  // now 2x2 pairs too: three pairs
+  EXPECT_THAT(ValidateTrainRunConfig(c),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("there are 3 attention pairs")));
+  d->clear_attention_pair_weights();
+
+  d->set_paradigm(DistillConfig::STAGE_BY_STAGE);
+  d->add_stage_budgets(1);
+  d->add_stage_budgets(1);
+  d->add_stage_budgets(2);
+  EXPECT_THAT(ValidateTrainRunConfig(c),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("train.distill.stage_budgets has 3 entries, but STAGE_BY_STAGE "
+                                 "needs 4: one per attention pair")));
+  d->set_attention_min_size(4);
+  EXPECT_THAT(ValidateTrainRunConfig(c), IsOk());
+  d->clear_stage_budgets();  // equal shares
+  EXPECT_THAT(ValidateTrainRunConfig(c), IsOk());
+  // Other paradigms ignore stage_budgets.
+  d->set_paradigm(DistillConfig::JOINT);
+  d->add_stage_budgets(1);
+  EXPECT_THAT(ValidateTrainRunConfig(c), IsOk());
+
+  d->set_attention_min_size(16);
+  EXPECT_THAT(ValidateTrainRunConfig(c),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("train.distill.attention_min_size leaves no attention pair")));
+}
+
+TEST(TrainConfigValidationTest, OldParadigmNameStillParsesAndIsTheCurriculum) {
+  DistillConfig::Paradigm p = DistillConfig::JOINT;
+  ASSERT_TRUE(DistillConfig::Paradigm_Parse("STAGEWISE", &p));
+  EXPECT_EQ(p, DistillConfig::CURRICULUM);
+  EXPECT_EQ(DistillConfig::Paradigm_Name(p), "CURRICULUM");
+}
+
+TEST(TrainConfigValidationTest, OldEnumNamesAreNamedWithTheirFieldAndNewName) {
+  const std::string text = R"pb(
+    # paradigm: STAGEWISE in a comment is not a use
+    model { name: "STAGEWISE" }
+    train {
+      distill { paradigm: STAGEWISE beta: 1 }
+    }
+  )pb";
+  const std::vector<std::string> warnings =
+      DeprecatedNameWarnings(text, "run.textproto", TrainRunConfig::descriptor());
+  ASSERT_EQ(warnings.size(), 1u) << ::testing::PrintToString(warnings);
+  EXPECT_EQ(warnings[0],
+            "run.textproto:5:27: train.distill.paradigm: STAGEWISE is the old name of CURRICULUM "
+            "(same behaviour); write CURRICULUM");
+  EXPECT_TRUE(DeprecatedNameWarnings("train { distill { paradigm: CURRICULUM } }", "x",
+                                     TrainRunConfig::descriptor())
+                  .empty());
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "lasnn/training/distill_loss.h"
 #include "lasnn/training/evaluate.h"
 #include "lasnn/training/lr_schedule.h"
+#include "lasnn/training/tap_pairing.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
 #include "util/torch_status.h"
@@ -111,46 +112,70 @@ struct AlignersImpl : torch::nn::Module {
 struct StepLosses {
   at::Tensor total, ce, kd, feature;  // 0-d
   at::Tensor correct;                 // 0-d int64
+  // False in STAGE_BY_STAGE's stage phases, whose forward stops before the logits (ce, kd and
+  // correct are then 0 and are not averaged in).
+  bool has_logits = true;
+  bool has_feature = false;  // the step computed the attention / feature term
 };
 
 // Sums of [loss, ce, kd, feature, correct] over steps. The sums stay on the training device, so
-// metering a step never waits for it; they are read on the host at log intervals only.
+// metering a step never waits for it; they are read on the host at log intervals only. The counts
+// are the host's.
 struct MeterSums {
   at::Tensor sums;  // [5] float64
   int64_t steps = 0;
   int64_t images = 0;
+  int64_t logit_steps = 0;        // steps with logits (CE, KD, accuracy)
+  int64_t classified_images = 0;  // their images
+  int64_t feature_steps = 0;      // steps with an attention / feature term
 
   void Reset(const c10::TensorOptions& options) {
     sums = at::zeros({5}, options);
-    steps = 0;
-    images = 0;
+    ClearCounts();
   }
   // Adds `other` to these sums and clears it.
   void Absorb(MeterSums& other) {
     sums += other.sums;
     steps += other.steps;
     images += other.images;
+    logit_steps += other.logit_steps;
+    classified_images += other.classified_images;
+    feature_steps += other.feature_steps;
     other.sums.zero_();
-    other.steps = 0;
-    other.images = 0;
+    other.ClearCounts();
+  }
+  void ClearCounts() {
+    steps = images = logit_steps = classified_images = feature_steps = 0;
   }
 };
 
-// Means of `m`'s sums (host copy `sums`) for 0-based `epoch`.
+// Means of `m`'s sums (host copy `sums`) for 0-based `epoch`: the loss over every step, CE, KD
+// and the training accuracy over the steps with logits, the feature term over the steps that
+// computed it (so STAGE_BY_STAGE's phases do not dilute each other's means).
 EpochMetrics MetricsFromSums(int64_t epoch, double lr, const at::Tensor& sums,
                              const MeterSums& m) {
   const double* v = sums.data_ptr<double>();
-  const double n = static_cast<double>(std::max<int64_t>(1, m.steps));
+  auto over = [](int64_t n) { return static_cast<double>(std::max<int64_t>(1, n)); };
   EpochMetrics out;
   out.set_epoch(epoch + 1);
   out.set_lr(lr);
-  out.set_loss(v[0] / n);
-  out.set_ce(v[1] / n);
-  out.set_kd(v[2] / n);
-  out.set_feature(v[3] / n);
-  out.set_train_accuracy(v[4] / static_cast<double>(std::max<int64_t>(1, m.images)));
+  out.set_loss(v[0] / over(m.steps));
+  out.set_ce(v[1] / over(m.logit_steps));
+  out.set_kd(v[2] / over(m.logit_steps));
+  out.set_feature(v[3] / over(m.feature_steps));
+  out.set_train_accuracy(v[4] / over(m.classified_images));
   return out;
 }
+
+// A STAGE_BY_STAGE phase: steps [begin, end) train plan layers [layer_begin, layer_end) on
+// attention pair `pair`'s loss, or, for pair -1, the classifier with CE + KD.
+struct Phase {
+  int64_t begin = 0;
+  int64_t end = 0;
+  size_t layer_begin = 0;
+  size_t layer_end = 0;
+  int64_t pair = -1;
+};
 
 // One training run: Setup builds everything (models on the device, aligners, optimiser,
 // batcher), OpenRun the metrics log and the resumed state, then each epoch is a loop of
@@ -175,11 +200,19 @@ class Loop {
   // set (FailedPrecondition when it is not, or when the checkpoint's config differs).
   absl::Status OpenRun();
   absl::Status Resume();
+  // STAGE_BY_STAGE: the phases over the run's steps (phases_), from distill.stage_budgets.
+  absl::Status PlanPhases();
   absl::Status TrainEpoch(int64_t epoch, const datasets::Dataset& holdout);
+  // STAGE_BY_STAGE: makes `phase` the trained one (SetTrainableLayers; frozen parameters lose
+  // their gradients, so the optimiser skips them) and logs it.
+  absl::Status EnterPhase(int64_t phase);
   // One optimisation step on `batch` at learning rate `lr`: forward, backward, gradient
   // all-reduce (data-parallel), update. Device work only: no host read, no I/O.
-  StepLosses Step(const datasets::Batch& batch, double lr, int64_t active_pairs);
+  StepLosses Step(const datasets::Batch& batch, double lr, int64_t active_pairs, int64_t phase);
   StepLosses Forward(const datasets::Batch& batch, int64_t active_pairs);
+  // STAGE_BY_STAGE: the loss of a stage phase, pair `pair`'s attention term alone; the student
+  // runs up to that pair's tap only.
+  StepLosses StageForward(const datasets::Batch& batch, int64_t pair);
   // Adds a step's losses to the window's device-side sums.
   void Meter(const StepLosses& losses, int64_t images);
   // Reads the window's sums on the host (the loop's only synchronisation), writes a progress
@@ -217,12 +250,33 @@ class Loop {
   }
   // `progress`: epochs completed, fractional within an epoch (epoch + step / steps_per_epoch),
   // so stage_epochs below 1 switches pairs on during an epoch (budgeted runs).
+  // STAGE_BY_STAGE: none (its stage phases use StageForward, its classifier phase no pair).
   int64_t ActivePairs(double progress) const {
     const int64_t pairs = static_cast<int64_t>(pairs_.size());
     if (d_.paradigm() == DistillConfig::JOINT) return pairs;
+    if (d_.paradigm() == DistillConfig::STAGE_BY_STAGE) return 0;
     return std::min<int64_t>(
         pairs, static_cast<int64_t>(std::floor(progress / d_.stage_epochs() + 1e-9)) + 1);
   }
+  // The STAGE_BY_STAGE phase of 0-based `step` (the last phase from the end of the run on); -1
+  // for other paradigms.
+  int64_t PhaseAt(int64_t step) const {
+    for (size_t i = 0; i < phases_.size(); ++i) {
+      if (step < phases_[i].end) return static_cast<int64_t>(i);
+    }
+    return phases_.empty() ? -1 : static_cast<int64_t>(phases_.size()) - 1;
+  }
+  // The learning rate of the step about to run: the schedule over the run, or over the phase.
+  double LearningRate(int64_t phase) const {
+    if (phase < 0) {
+      return LearningRateAt(t_.schedule(), t_.optimizer().lr(), state_.step, steps_per_epoch_,
+                            total_steps_);
+    }
+    const Phase& p = phases_[phase];
+    return LearningRateAt(t_.schedule(), t_.optimizer().lr(), state_.step - p.begin,
+                          steps_per_epoch_, p.end - p.begin);
+  }
+  std::string DescribePhase(int64_t phase) const;
 
   const TrainRunConfig& config_;
   const TrainConfig& t_;
@@ -235,6 +289,11 @@ class Loop {
   bool snn_ = false;
   bool uses_kd_ = false, uses_attention_ = false, uses_features_ = false;
   std::vector<TapPair> pairs_;
+  std::vector<double> pair_weights_;  // LASNN: one per pair
+  PairNormalization normalization_ = PairNormalization::kPairMean;
+  std::vector<Phase> phases_;         // STAGE_BY_STAGE only
+  int64_t classifier_start_step_ = 0;  // the first step of the classifier phase (else 0)
+  int64_t applied_phase_ = -1;
   std::shared_ptr<AlignersImpl> aligners_;
   std::optional<FrozenAnn> frozen_teacher_;  // the teacher, when options.freeze_teacher
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
@@ -283,14 +342,39 @@ absl::Status Loop::Setup(const datasets::Dataset& train) {
     teacher_->model->eval();
     for (auto& p : teacher_->model->parameters()) p.set_requires_grad(false);
   }
-  if (uses_attention_ || uses_features_) {
-    auto shapes = [](const ModelPlan& plan) {
-      std::vector<TapShape> out;
-      for (const TapInfo& tap : plan.taps) out.push_back({tap.name, tap.shape[1], tap.shape[2]});
-      return out;
-    };
-    LASNN_ASSIGN_OR_RETURN(pairs_, PairTapsByResolution(shapes(model_->plan()),
-                                                        shapes(teacher_->model->plan())));
+  if (uses_features_) {
+    LASNN_ASSIGN_OR_RETURN(pairs_, PairTapsByResolution(TapShapesOf(model_->plan()),
+                                                        TapShapesOf(teacher_->model->plan())));
+  }
+  if (uses_attention_) {
+    LASNN_ASSIGN_OR_RETURN(TapPairing pairing,
+                           PairTaps(TapShapesOf(model_->plan()),
+                                    TapShapesOf(teacher_->model->plan()),
+                                    d_.attention_min_size()));
+    pairs_ = pairing.pairs;
+    normalization_ = d_.attention_normalization() == DistillConfig::POSITION_MEAN
+                         ? PairNormalization::kPositionMean
+                         : PairNormalization::kPairMean;
+    const int64_t n = static_cast<int64_t>(pairs_.size());
+    if (d_.attention_pair_weights_size() == 0) {
+      pair_weights_ = DefaultPairWeights(n, normalization_);
+    } else if (d_.attention_pair_weights_size() == n) {
+      pair_weights_.assign(d_.attention_pair_weights().begin(),
+                           d_.attention_pair_weights().end());
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "train.distill.attention_pair_weights has ", d_.attention_pair_weights_size(),
+          " entries, but there are ", n, " attention pairs (", DescribePairs(pairs_), ")"));
+    }
+    outcome_.attention_pairs = pairs_;
+    outcome_.attention_pair_weights = pair_weights_;
+    outcome_.skipped_attention_pairs = pairing.skipped;
+    Progress(absl::StrCat("attention pairs (student <-> teacher, H x W): ", DescribePairs(pairs_),
+                          pairing.skipped.empty()
+                              ? std::string()
+                              : absl::StrCat("; skipped (below ", d_.attention_min_size(), "x",
+                                             d_.attention_min_size(),
+                                             "): ", DescribePairs(pairing.skipped))));
   }
   aligners_ = std::make_shared<AlignersImpl>();
   if (uses_features_) {
@@ -354,7 +438,82 @@ absl::Status Loop::Setup(const datasets::Dataset& train) {
     return absl::InvalidArgumentError("the training split has no complete batch");
   }
   total_steps_ = steps_per_epoch_ * t_.epochs();
+  if (d_.paradigm() == DistillConfig::STAGE_BY_STAGE) LASNN_RETURN_IF_ERROR(PlanPhases());
   return absl::OkStatus();
+}
+
+absl::Status Loop::PlanPhases() {
+  if (!uses_attention_ || pairs_.empty()) {
+    return absl::InvalidArgumentError(
+        "train.distill.paradigm STAGE_BY_STAGE needs method LASNN with beta > 0");
+  }
+  const ModelPlan& plan = model_->plan();
+  const int64_t n = static_cast<int64_t>(pairs_.size());
+  std::vector<double> shares(d_.stage_budgets().begin(), d_.stage_budgets().end());
+  if (shares.empty()) shares.assign(static_cast<size_t>(n + 1), 1.0);
+  if (static_cast<int64_t>(shares.size()) != n + 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "train.distill.stage_budgets has ", shares.size(), " entries, but STAGE_BY_STAGE needs ",
+        n + 1, ": one per attention pair (", DescribePairs(pairs_),
+        ") and one for the classifier"));
+  }
+  double total_share = 0;
+  for (double x : shares) total_share += x;
+  double cumulative = 0;
+  size_t layer_begin = 0;
+  int64_t step_begin = 0;
+  for (int64_t k = 0; k <= n; ++k) {
+    Phase p;
+    p.pair = k < n ? k : -1;
+    p.begin = step_begin;
+    cumulative += shares[k];
+    p.end = k < n ? static_cast<int64_t>(std::llround(static_cast<double>(total_steps_) *
+                                                      cumulative / total_share))
+                  : total_steps_;
+    p.layer_begin = layer_begin;
+    if (k < n) {
+      const auto tap = std::find_if(plan.taps.begin(), plan.taps.end(), [&](const TapInfo& t) {
+        return t.name == pairs_[k].student;
+      });
+      p.layer_end = static_cast<size_t>(tap->layer_index) + 1;
+    } else {
+      p.layer_end = plan.layers.size();
+    }
+    if (p.layer_end <= p.layer_begin) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "STAGE_BY_STAGE: the student's tap ", pairs_[k].student,
+          " does not come after the previous pair's; its stages cannot be trained in order"));
+    }
+    if (p.end <= p.begin) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "train.distill.stage_budgets[", k, "] gives its phase (", DescribePhase(k),
+          ") no step of the run's ", total_steps_, "; raise its share or the run's budget"));
+    }
+    layer_begin = p.layer_end;
+    step_begin = p.end;
+    phases_.push_back(p);
+  }
+  classifier_start_step_ = phases_.back().begin;
+  return absl::OkStatus();
+}
+
+std::string Loop::DescribePhase(int64_t phase) const {
+  const int64_t n = static_cast<int64_t>(pairs_.size());
+  const std::string head = absl::StrCat("stage-by-stage phase ", phase + 1, "/", n + 1);
+  if (static_cast<size_t>(phase) >= phases_.size()) {
+    return phase < n ? absl::StrCat(head, ": pair ", DescribePairs({pairs_[phase]}))
+                     : absl::StrCat(head, ": classifier");
+  }
+  const Phase& p = phases_[phase];
+  const std::string layers = absl::StrCat("plan layers ", p.layer_begin, "..", p.layer_end - 1);
+  const std::string steps = absl::StrCat("steps ", p.begin + 1, "..", p.end);
+  if (p.pair < 0) {
+    return absl::StrCat(head, ": the classifier (", layers, ") learns from CE and KD; ", steps,
+                        "; every earlier layer frozen");
+  }
+  return absl::StrCat(head, ": ", layers, " learn the attention of ",
+                      DescribePairs({pairs_[p.pair]}), "; ", steps,
+                      p.layer_begin > 0 ? "; earlier layers frozen" : "");
 }
 
 StepLosses Loop::Forward(const datasets::Batch& batch, int64_t active_pairs) {
@@ -390,12 +549,13 @@ StepLosses Loop::Forward(const datasets::Batch& batch, int64_t active_pairs) {
       l.kd = LogitKdLoss(out.logits, t_out.logits, d_.temperature());
       l.total = l.total + l.kd * d_.kd_weight();
     }
+    std::vector<at::Tensor> rates;  // LASNN: the active pairs' student side, [B, C, H, W] each
     for (int64_t i = 0; i < active_pairs && need_taps; ++i) {
       const TapPair& pair = pairs_[i];
       at::Tensor s = out.taps[pair.student];  // SNN [T, B, C, H, W] spikes; ANN [B, C, H, W]
       if (snn_) s = FiringRate(s);            // [B, C, H, W]
       if (uses_attention_) {
-        l.feature = l.feature + AttentionTransferLossToMap(s, t_maps[i], d_.attention_p());
+        rates.push_back(s);
       } else {
         // [B, Ct, H, W]; an inference tensor (frozen teacher) is copied, since mse_loss saves it.
         at::Tensor t = t_out.taps[pair.teacher];
@@ -403,11 +563,52 @@ StepLosses Loop::Forward(const datasets::Batch& batch, int64_t active_pairs) {
         l.feature = l.feature + at::mse_loss(aligners_->convs[i]->forward(s), t);
       }
     }
+    if (uses_attention_ && need_taps) {
+      const std::vector<double> weights(pair_weights_.begin(),
+                                        pair_weights_.begin() + active_pairs);
+      l.feature = WeightedAttentionLoss(rates, t_maps, weights, d_.attention_p(), normalization_,
+                                        out.logits);
+    }
     if (need_taps) {
       l.total = l.total + l.feature * (uses_attention_ ? d_.beta() : d_.feature_weight());
     }
   }
+  l.has_feature = need_taps;
   l.correct = out.logits.argmax(/*dim=*/1).eq(batch.labels).sum();
+  return l;
+}
+
+StepLosses Loop::StageForward(const datasets::Batch& batch, int64_t pair) {
+  const TapPair& p = pairs_[pair];
+  ForwardOptions fo;
+  fo.timesteps = snn_ ? t_.timesteps() : 1;
+  fo.taps = true;
+  fo.last_tap = p.student;
+  ModelOutput out = model_->forward(batch.images, fo);  // taps up to p.student only
+  at::Tensor s = out.taps[p.student];  // SNN [T, B, C, H, W] spikes; ANN [B, C, H, W]
+  if (snn_) s = FiringRate(s);         // [B, C, H, W]
+  at::Tensor t_map;                    // [B, H*W]
+  {
+    c10::InferenceMode inference(frozen_teacher_.has_value());
+    torch::NoGradGuard no_grad;
+    ModelOutput t_out;
+    if (frozen_teacher_) {
+      t_out = frozen_teacher_->Forward(batch.images, /*taps=*/true);
+    } else {
+      ForwardOptions tfo;
+      tfo.taps = true;
+      t_out = teacher_->model->forward(batch.images, tfo);
+    }
+    t_map = AttentionMap(t_out.taps[p.teacher], d_.attention_p());
+  }
+  StepLosses l;
+  l.feature = AttentionPairLoss(s, t_map, d_.attention_p(), normalization_) * pair_weights_[pair];
+  l.total = l.feature * d_.beta();
+  l.ce = at::zeros({}, l.feature.options());
+  l.kd = at::zeros({}, l.feature.options());
+  l.correct = at::zeros({}, l.feature.options().dtype(at::kLong));
+  l.has_logits = false;
+  l.has_feature = true;
   return l;
 }
 
@@ -416,6 +617,14 @@ absl::StatusOr<TrainOutcome> Loop::Run(const datasets::Dataset& train,
   LASNN_RETURN_IF_ERROR(ValidateTrainRunConfig(config_));
   LASNN_RETURN_IF_ERROR(MakeDirectories(options_.run_dir));
   LASNN_RETURN_IF_ERROR(TorchCall("trainer setup", [&] { return Setup(train); }));
+  // STAGE_BY_STAGE freezes layers as it goes; the model leaves Train with every layer trainable.
+  struct Unfreeze {
+    Model& model;
+    bool active;
+    ~Unfreeze() {
+      if (active) model->SetTrainableLayers(0, model->plan().layers.size());
+    }
+  } unfreeze{model_, !phases_.empty()};
   LASNN_RETURN_IF_ERROR(OpenRun());
   run_start_ = Clock::now();
   for (int64_t epoch = state_.next_epoch; epoch < t_.epochs(); ++epoch) {
@@ -455,6 +664,13 @@ absl::Status Loop::Resume() {
         "refusing to resume from '", checkpoint_path_,
         "': it was written by another config. Differences (checkpoint -> now):\n", diff));
   }
+  if (saved.phase >= 0 && saved.phase != PhaseAt(saved.step)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refusing to resume from '", checkpoint_path_, "': it was written in stage-by-stage phase ",
+        saved.phase + 1, ", but its step ", saved.step, " lies in phase ",
+        PhaseAt(saved.step) + 1, " of this run (",
+        DescribePhase(std::max<int64_t>(0, PhaseAt(saved.step))), ")"));
+  }
   LASNN_RETURN_IF_ERROR(
       LoadCheckpoint(checkpoint_path_, *model_, *optimizer_, aligners_.get(), best_state_));
   state_ = std::move(saved);
@@ -481,13 +697,14 @@ absl::Status Loop::TrainEpoch(int64_t epoch, const datasets::Dataset& holdout) {
   for (int64_t b = 0; b < steps_per_epoch_; ++b) {
     LASNN_ASSIGN_OR_RETURN(const datasets::Batch global_batch, batcher_->Next());
     const datasets::Batch batch = Slice(global_batch);
-    lr = LearningRateAt(t_.schedule(), t_.optimizer().lr(), state_.step, steps_per_epoch_,
-                        total_steps_);
+    const int64_t phase = PhaseAt(state_.step);
+    if (phase != applied_phase_) LASNN_RETURN_IF_ERROR(EnterPhase(phase));
+    lr = LearningRate(phase);
     const int64_t active_pairs =
         ActivePairs(static_cast<double>(epoch) +
                     static_cast<double>(b) / static_cast<double>(steps_per_epoch_));
     LASNN_RETURN_IF_ERROR(TorchCall("training step", [&] {
-      const StepLosses losses = Step(batch, lr, active_pairs);
+      const StepLosses losses = Step(batch, lr, active_pairs, phase);
       Meter(losses, batch.labels.size(0));
       MarkStep(options_.device);  // lazy device: run this step's graph (no-op elsewhere)
     }));
@@ -502,9 +719,28 @@ absl::Status Loop::TrainEpoch(int64_t epoch, const datasets::Dataset& holdout) {
   return EndEpoch(epoch, lr, holdout);
 }
 
-StepLosses Loop::Step(const datasets::Batch& batch, double lr, int64_t active_pairs) {
+absl::Status Loop::EnterPhase(int64_t phase) {
+  const Phase& p = phases_[phase];
+  LASNN_RETURN_IF_ERROR(TorchCall("entering a training phase", [&] {
+    model_->SetTrainableLayers(p.layer_begin, p.layer_end);
+    for (at::Tensor& param : model_->parameters()) {
+      if (!param.requires_grad()) param.mutable_grad().reset();
+    }
+  }));
+  applied_phase_ = phase;
+  const std::string message = DescribePhase(phase);
+  Progress(message);
+  EpochMetrics m;
+  m.set_epoch(state_.step / steps_per_epoch_ + 1);
+  m.set_step(state_.step);
+  return log_->Write(absl::StrCat("phase,", m.epoch(), ",", m.step(), ",,,,,,,,,,", message));
+}
+
+StepLosses Loop::Step(const datasets::Batch& batch, double lr, int64_t active_pairs,
+                      int64_t phase) {
   for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
-  StepLosses l = Forward(batch, active_pairs);
+  StepLosses l = phase >= 0 && phases_[phase].pair >= 0 ? StageForward(batch, phases_[phase].pair)
+                                                        : Forward(batch, active_pairs);
   if (state_.step == options_.inject_nan_at_step) {
     l.total = l.total * std::numeric_limits<double>::quiet_NaN();
   }
@@ -527,6 +763,11 @@ void Loop::Meter(const StepLosses& l, int64_t images) {
                              l.correct.to(at::kDouble)});
   ++window_.steps;
   window_.images += images;
+  if (l.has_logits) {
+    ++window_.logit_steps;
+    window_.classified_images += images;
+  }
+  if (l.has_feature) ++window_.feature_steps;
 }
 
 absl::Status Loop::LogWindow(int64_t epoch, int64_t batch_index, double lr) {
@@ -585,12 +826,15 @@ absl::Status Loop::EndEpoch(int64_t epoch, double lr, const datasets::Dataset& h
       "epoch %d/%d done: loss %.4f train acc %.2f%% held-out acc %.2f%% (%.0f img/s, %s)",
       epoch + 1, t_.epochs(), m.loss(), 100 * m.train_accuracy(), 100 * m.holdout_accuracy(),
       m.images_per_second(), FormatDuration(epoch_seconds)));
-  if (m.holdout_accuracy() > state_.best_holdout_accuracy) {
+  // STAGE_BY_STAGE: only a model whose classifier has trained competes for best.
+  const bool eligible = state_.step > classifier_start_step_;
+  if (eligible && m.holdout_accuracy() > state_.best_holdout_accuracy) {
     state_.best_holdout_accuracy = m.holdout_accuracy();
     state_.best_epoch = epoch + 1;
     best_state_ = SnapshotState(*model_);
   }
   state_.next_epoch = epoch + 1;
+  state_.phase = PhaseAt(state_.step);
   state_.rng_state = at::detail::getDefaultCPUGenerator().get_state();
   if (Writer()) {
     LASNN_RETURN_IF_ERROR(SaveCheckpoint(checkpoint_path_, state_, *model_, *optimizer_,
@@ -612,11 +856,12 @@ absl::StatusOr<double> Loop::HoldoutAccuracy(const datasets::Dataset& holdout, d
   return r.final_accuracy();
 }
 
-// Marks the run collapsed when, after train.collapse_epochs epochs, the best held-out accuracy
-// is still within 1.5x of chance.
+// Marks the run collapsed when, after train.collapse_epochs epochs (STAGE_BY_STAGE: epochs that
+// end in the classifier phase), the best held-out accuracy is still within 1.5x of chance.
 absl::Status Loop::CheckCollapse(int64_t epoch, const EpochMetrics& m) {
   const double chance = 1.0 / static_cast<double>(model_->plan().num_classes);
-  if (t_.collapse_epochs() <= 0 || epoch + 1 < t_.collapse_epochs() ||
+  const int64_t epochs_counted = epoch + 1 - classifier_start_step_ / steps_per_epoch_;
+  if (t_.collapse_epochs() <= 0 || epochs_counted < t_.collapse_epochs() ||
       state_.best_holdout_accuracy >= 1.5 * chance) {
     return absl::OkStatus();
   }

@@ -4,9 +4,25 @@
 //   logit-kd     CE + Hinton logit KD (temperature tau, weight alpha)
 //   feature-kd   CE + logit KD + per-pair MSE between the student's time-averaged features,
 //                through a learned 1x1 alignment conv, and the teacher's features
-//   lasnn        CE + logit KD + beta * attention transfer at layer pairs matched by resolution,
-//                `joint` (all pairs from the start) or `stagewise` (pairs switched on shallow to
-//                deep, one more every stage_epochs, then all)
+//   lasnn        CE + logit KD + beta * attention transfer at layer pairs matched by resolution
+//                (pairs below distill.attention_min_size skipped; each pair's loss normalised
+//                and weighted as distill.attention_normalization / attention_pair_weights say),
+//                in one of two readings of the paper's "layer-wise distillation paradigm", or
+//                jointly:
+//                  joint           all pairs from the start
+//                  curriculum      pairs switched on shallow to deep, one more every
+//                                  stage_epochs; CE and KD from the start; nothing frozen
+//                                  (formerly `stagewise`)
+//                  stage_by_stage  one phase per pair, shallow to deep: student stage k (the
+//                                  layers after pair k-1's tap up to pair k's) learns pair k's
+//                                  attention map alone, earlier stages frozen (no gradient,
+//                                  evaluation mode), later ones not run; then the classifier
+//                                  (the layers after the last pair's tap) learns with CE + KD,
+//                                  every stage before it frozen. Each phase gets its share
+//                                  (distill.stage_budgets) of the run's steps and runs the
+//                                  learning-rate schedule afresh. Held-out accuracy selects the
+//                                  best epoch, and the collapse check counts epochs, from the
+//                                  classifier phase on; the checkpoint records the phase.
 // The teacher runs in eval mode without gradients on the same augmented batch as the student.
 //
 // The loop is deterministic on CPU (same seed, machine and thread count: identical metrics),
@@ -27,6 +43,7 @@
 #include "datasets/dataset.h"
 #include "lasnn/models/model.h"
 #include "lasnn/parallel/data_parallel.h"
+#include "lasnn/training/tap_pairing.h"
 #include "lasnn/training/train_config_validation.h"
 #include "lasnn/training/train_run.pb.h"
 
@@ -71,6 +88,11 @@ struct TrainOutcome {
   bool finished = false;  // all epochs done (false after stop_after_epochs)
   double train_seconds = 0;  // this invocation's wall time in the loop
   int64_t steps = 0;
+  // LASNN: the attention pairs used, shallow to deep, with their weights, and the shared
+  // resolutions skipped as below distill.attention_min_size. Empty for other methods.
+  std::vector<TapPair> attention_pairs;
+  std::vector<double> attention_pair_weights;
+  std::vector<TapPair> skipped_attention_pairs;
 };
 
 // A teacher for distillation: an ANN (built from `spec`, weights loaded), used in eval mode.

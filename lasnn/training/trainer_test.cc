@@ -3,7 +3,9 @@
 #include <ATen/ATen.h>
 #include <torch/utils.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -145,8 +147,8 @@ TEST_F(TrainerTest, EveryMethodConvergesWithinFourEpochs) {
                               MethodCase{"feature_kd", DistillConfig::FEATURE_KD,
                                          DistillConfig::JOINT},
                               MethodCase{"lasnn_joint", DistillConfig::LASNN, DistillConfig::JOINT},
-                              MethodCase{"lasnn_stagewise", DistillConfig::LASNN,
-                                         DistillConfig::STAGEWISE}}) {
+                              MethodCase{"lasnn_curriculum", DistillConfig::LASNN,
+                                         DistillConfig::CURRICULUM}}) {
     SCOPED_TRACE(m.name);
     TrainRunConfig c = BaseConfig(/*snn=*/true, m.method);
     c.mutable_train()->mutable_distill()->set_paradigm(m.paradigm);
@@ -357,6 +359,202 @@ TEST_F(TrainerTest, MismatchedCheckpointArchitectureIsFailedPrecondition) {
   ForwardOptions fo;
   fo.timesteps = 3;
   EXPECT_TRUE(at::equal(small->forward(x, fo).logits, copy->forward(x, fo).logits));
+}
+
+// The tiny student's stages under STAGE_BY_STAGE with the tiny teacher: pairs stage1 <-> stage1
+// 8x8 and stage2 <-> stage2 4x4; phase 1 trains layer0 (conv), phase 2 layer3 (conv), the
+// classifier phase layer7 (linear).
+constexpr const char* kStagePrefixes[] = {"layer0.", "layer3.", "layer7."};
+
+int StageOf(const std::string& name) {
+  for (int k = 0; k < 3; ++k) {
+    if (name.rfind(kStagePrefixes[k], 0) == 0) return k;
+  }
+  return -1;
+}
+
+// Parameters and buffers by name, copied.
+std::map<std::string, at::Tensor> Snapshot(const Model& m) {
+  std::map<std::string, at::Tensor> out;
+  for (const auto& p : m->named_parameters()) out[p.key()] = p.value().detach().clone();
+  for (const auto& b : m->named_buffers()) out[b.key()] = b.value().detach().clone();
+  return out;
+}
+
+// For each stage, whether any of its tensors differs between `a` and `b`; every tensor of a stage
+// with `frozen_or_idle[k]` must be bit-identical.
+void ExpectStagesChanged(const std::map<std::string, at::Tensor>& a,
+                         const std::map<std::string, at::Tensor>& b,
+                         const std::vector<bool>& changed, const std::string& when) {
+  std::vector<bool> any(3, false);
+  for (const auto& [name, t] : a) {
+    const int k = StageOf(name);
+    ASSERT_GE(k, 0) << name;
+    const bool same = at::equal(t, b.at(name));
+    any[k] = any[k] || !same;
+    if (!changed[k]) EXPECT_TRUE(same) << when << ": " << name << " of stage " << k << " changed";
+  }
+  for (int k = 0; k < 3; ++k) {
+    if (changed[k]) EXPECT_TRUE(any[k]) << when << ": stage " << k << " did not change";
+  }
+}
+
+TrainRunConfig StageByStageConfig() {
+  TrainRunConfig c = BaseConfig(/*snn=*/true, DistillConfig::LASNN);
+  DistillConfig* d = c.mutable_train()->mutable_distill();
+  d->set_paradigm(DistillConfig::STAGE_BY_STAGE);
+  d->add_stage_budgets(1);  // 12 steps each: one epoch per phase, then a second classifier epoch
+  d->add_stage_budgets(1);
+  d->add_stage_budgets(2);
+  c.mutable_train()->set_epochs(4);
+  c.mutable_train()->set_collapse_epochs(1);
+  return c;
+}
+
+// Phase by phase (one epoch each, run one invocation at a time): a stage trains in its phase and
+// never changes afterwards, bit for bit (batch-norm statistics included); later stages stay
+// untouched until their phase.
+TEST_F(TrainerTest, StageByStageTrainsOneStageAtATimeAndFreezesTheEarlierOnes) {
+  const TrainRunConfig c = StageByStageConfig();
+  TrainerOptions o = Quiet("stage_by_stage_phases");
+  o.stop_after_epochs = 1;
+  Model student = BuildSeeded(c.model(), Mode::kSnn, 5);
+  std::vector<std::map<std::string, at::Tensor>> snapshots = {Snapshot(student)};
+  for (int epoch = 1; epoch <= 4; ++epoch) {
+    SCOPED_TRACE(epoch);
+    auto outcome = Train(c, student, *train_, *holdout_, teacher_, o);
+    ASSERT_THAT(outcome, IsOk());
+    ASSERT_EQ(outcome->status, RunStatus::kOk) << outcome->message;
+    o.resume = true;
+    snapshots.push_back(Snapshot(student));
+    auto state = ReadCheckpointState(JoinPath(o.run_dir, "checkpoint.pt"));
+    ASSERT_THAT(state, IsOk());
+    EXPECT_EQ(state->phase, std::min(epoch, 2));  // the phase of the next step
+    // Back to normal after Train: every parameter trainable.
+    for (const auto& p : student->named_parameters()) EXPECT_TRUE(p.value().requires_grad());
+    EXPECT_EQ(outcome->attention_pairs.size(), 2u);
+    if (epoch < 3) {
+      EXPECT_EQ(outcome->best_epoch, -1) << "a stage phase competed for best";
+    }
+  }
+  ExpectStagesChanged(snapshots[0], snapshots[1], {true, false, false}, "phase 1");
+  ExpectStagesChanged(snapshots[1], snapshots[2], {false, true, false}, "phase 2");
+  ExpectStagesChanged(snapshots[2], snapshots[3], {false, false, true}, "classifier, epoch 3");
+  // The run ends on its best epoch's weights (3 or 4): the stages stay as phase 2 left them.
+  ExpectStagesChanged(snapshots[2], snapshots[4], {false, false, true}, "classifier, the end");
+}
+
+TEST_F(TrainerTest, StageByStageLearnsAttentionThenTheClassifier) {
+  const TrainRunConfig c = StageByStageConfig();
+  Model student = BuildSeeded(c.model(), Mode::kSnn, 5);
+  TrainerOptions o = Quiet("stage_by_stage_run");
+  auto outcome = Train(c, student, *train_, *holdout_, teacher_, o);
+  ASSERT_THAT(outcome, IsOk());
+  ASSERT_EQ(outcome->status, RunStatus::kOk) << outcome->message;
+  ASSERT_EQ(outcome->epochs.size(), 4u);
+  const auto& e = outcome->epochs;
+  // Stage phases: the attention loss alone.
+  for (int k = 0; k < 2; ++k) {
+    EXPECT_GT(e[k].feature(), 0.0);
+    EXPECT_EQ(e[k].ce(), 0.0);
+    EXPECT_EQ(e[k].kd(), 0.0);
+  }
+  // The classifier phase: CE and KD, no attention; CE falls.
+  EXPECT_GT(e[2].ce(), 0.0);
+  EXPECT_GT(e[2].kd(), 0.0);
+  EXPECT_EQ(e[2].feature(), 0.0);
+  EXPECT_LT(e[3].ce(), e[2].ce());
+  EXPECT_GE(outcome->best_epoch, 3);
+  EXPECT_GE(outcome->best_holdout_accuracy, 0.6);
+  std::printf("stage-by-stage: ce %.4f -> %.4f, held-out accuracy %.3f\n", e[2].ce(), e[3].ce(),
+              outcome->best_holdout_accuracy);
+  // One line per phase in the metrics log.
+  auto csv = ReadFileToString(JoinPath(o.run_dir, "metrics.csv"));
+  ASSERT_THAT(csv, IsOk());
+  EXPECT_THAT(*csv, HasSubstr("\nphase,1,0,,,,,,,,,,stage-by-stage phase 1/3: plan layers 0..1 "
+                              "learn the attention of stage1 <-> stage1 8x8; steps 1..12\n"));
+  EXPECT_THAT(*csv, HasSubstr("\nphase,2,12,,,,,,,,,,stage-by-stage phase 2/3: plan layers 2..4 "
+                              "learn the attention of stage2 <-> stage2 4x4; steps 13..24; "
+                              "earlier layers frozen\n"));
+  EXPECT_THAT(*csv, HasSubstr("\nphase,3,24,,,,,,,,,,stage-by-stage phase 3/3: the classifier "
+                              "(plan layers 5..7) learns from CE and KD; steps 25..48"));
+}
+
+// Phases that change within an epoch: a run resumed at every epoch equals an uninterrupted one.
+TEST_F(TrainerTest, StageByStageResumeEqualsUninterrupted) {
+  TrainRunConfig c = StageByStageConfig();
+  DistillConfig* d = c.mutable_train()->mutable_distill();
+  d->clear_stage_budgets();
+  d->add_stage_budgets(1);  // of 48 steps: 1..10, 11..29, 30..48
+  d->add_stage_budgets(2);
+  d->add_stage_budgets(2);
+  Model straight = BuildSeeded(c.model(), Mode::kSnn, 5);
+  auto full = Train(c, straight, *train_, *holdout_, teacher_, Quiet("sbs_resume_full"));
+  ASSERT_THAT(full, IsOk());
+  ASSERT_TRUE(full->finished);
+
+  TrainerOptions o = Quiet("sbs_resume_parts");
+  o.stop_after_epochs = 1;
+  Model resumed{nullptr};
+  TrainOutcome last;
+  for (int i = 0; i < 4; ++i) {
+    // Each resume starts from a model of another initialisation, as a fresh process would.
+    resumed = BuildSeeded(c.model(), Mode::kSnn, i == 0 ? 5 : 99 + i);
+    auto part = Train(c, resumed, *train_, *holdout_, teacher_, o);
+    ASSERT_THAT(part, IsOk());
+    last = *part;
+    o.resume = true;
+  }
+  EXPECT_TRUE(last.finished);
+  ASSERT_EQ(last.epochs.size(), full->epochs.size());
+  for (size_t e = 0; e < full->epochs.size(); ++e) {
+    EXPECT_EQ(last.epochs[e].loss(), full->epochs[e].loss()) << "epoch " << e;
+    EXPECT_EQ(last.epochs[e].holdout_accuracy(), full->epochs[e].holdout_accuracy());
+  }
+  auto a = straight->named_parameters();
+  auto b = resumed->named_parameters();
+  for (const auto& p : a) EXPECT_TRUE(at::equal(p.value(), b[p.key()])) << p.key();
+}
+
+TEST_F(TrainerTest, StageByStageBudgetsAndPairWeightsAreCheckedAgainstThePairs) {
+  TrainRunConfig c = StageByStageConfig();
+  c.mutable_train()->mutable_distill()->add_stage_budgets(1);  // 4 budgets for 3 phases
+  Model m = BuildSeeded(c.model(), Mode::kSnn, 5);
+  TrainerOptions o = Quiet("sbs_bad_budgets");
+  EXPECT_THAT(Train(c, m, *train_, *holdout_, teacher_, o),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("train.distill.stage_budgets has 4 entries, but STAGE_BY_STAGE "
+                                 "needs 3")));
+  EXPECT_FALSE(PathExists(o.run_dir));
+  // A share too small for one step of the 48.
+  c = StageByStageConfig();
+  c.mutable_train()->mutable_distill()->set_stage_budgets(0, 0.001);
+  EXPECT_THAT(Train(c, m, *train_, *holdout_, teacher_, o),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("train.distill.stage_budgets[0] gives its phase")));
+  c = BaseConfig(/*snn=*/true, DistillConfig::LASNN);
+  c.mutable_train()->mutable_distill()->add_attention_pair_weights(1);
+  EXPECT_THAT(Train(c, m, *train_, *holdout_, teacher_, o),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("train.distill.attention_pair_weights has 1 entries")));
+}
+
+// The outcome lists the attention pairs with their weights, and those below the minimum size.
+TEST_F(TrainerTest, OutcomeListsTheAttentionPairs) {
+  TrainRunConfig c = BaseConfig(/*snn=*/true, DistillConfig::LASNN);
+  c.mutable_train()->set_epochs(1);
+  c.mutable_train()->set_max_steps_per_epoch(2);
+  c.mutable_train()->mutable_distill()->set_attention_min_size(5);  // skips the 4x4 pair
+  Model m = BuildSeeded(c.model(), Mode::kSnn, 5);
+  auto outcome = Train(c, m, *train_, *holdout_, teacher_, Quiet("pairs_listed"));
+  ASSERT_THAT(outcome, IsOk());
+  ASSERT_EQ(outcome->attention_pairs.size(), 1u);
+  EXPECT_EQ(outcome->attention_pairs[0].student, "stage1");
+  EXPECT_EQ(outcome->attention_pairs[0].teacher, "stage1");
+  EXPECT_EQ(outcome->attention_pairs[0].height, 8);
+  EXPECT_EQ(outcome->attention_pair_weights, std::vector<double>({1.0}));
+  ASSERT_EQ(outcome->skipped_attention_pairs.size(), 1u);
+  EXPECT_EQ(outcome->skipped_attention_pairs[0].width, 4);
 }
 
 }  // namespace

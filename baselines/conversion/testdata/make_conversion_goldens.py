@@ -4,8 +4,11 @@ conversion_golden_test.cc, computed with PyTorch independently of our C++ code.
 
 A tiny net conv3x3(1->2, pad 1)-BN-ReLU-avgpool2-flatten-linear(8->3) on 1x4x4 inputs, with
 weights, BN statistics and inputs given by deterministic formulas (rebuilt identically in C++):
-BN folding, the folded logits, MaxNorm and RobustNorm (nearest-rank percentile) thresholds, and
-the IF SNN's cumulative mean logits for t = 1..8 (reset by subtraction, MaxNorm thresholds).
+BN folding, the folded logits, MaxNorm and RobustNorm (nearest-rank percentile) thresholds, the
+latter over all activations (zeros included) and over the non-zero ones only (as snntoolbox),
+Diehl et al. 2015's factor max(largest activation, largest positive weight) on inputs scaled by 0.1
+(where the weight is the larger), and the IF SNN's cumulative mean logits for t = 1..8 (MaxNorm
+thresholds) with reset by subtraction and with reset to zero.
 The same net with a QCFS activation (lambda 1.3, L = 4) instead of ReLU: its ANN logits, and its
 converted SNN's cumulative mean logits for t = 1..16 (threshold lambda, initial membrane lambda / 2,
 reset by subtraction).
@@ -53,19 +56,41 @@ def main():
     per_channel_rows = a.transpose(0, 1).reshape(2, -1).sort(dim=1).values
     per_channel = per_channel_rows[:, math.ceil(0.9 * per_channel_rows.size(1)) - 1]
 
-    # IF simulation with MaxNorm threshold, spikes of amplitude theta, reset by subtraction.
-    current = F.conv2d(x, fw, fb, 1, 1)
-    u = torch.zeros_like(current)
-    total = torch.zeros(6, 3, dtype=torch.float64)
-    cumulative = []
-    for t in range(8):
-        u = u + current
-        s = (u >= theta_max).to(u.dtype)
-        u = u - s * theta_max
-        out = F.linear(F.avg_pool2d(s * theta_max, 2).flatten(1), lw, lb)
-        total = total + out
-        cumulative.append(total / (t + 1))
-    cumulative = torch.stack(cumulative)
+    # The same percentiles over the non-zero activations only.
+    nonzero = a.flatten()[a.flatten() > 0].sort().values
+    theta_p99_nonzero = nonzero[math.ceil(99.0 / 100.0 * nonzero.numel()) - 1]
+    per_channel_nonzero = []
+    for row in a.transpose(0, 1).reshape(2, -1):
+        row = row[row > 0].sort().values
+        per_channel_nonzero.append(row[math.ceil(0.9 * row.numel()) - 1])
+    per_channel_nonzero = torch.stack(per_channel_nonzero)
+    assert float(theta_p99_nonzero) != float(theta_p99)
+    assert not torch.equal(per_channel_nonzero, per_channel)
+
+    # Diehl et al.'s factor on inputs scaled by 0.1: the largest positive weight dominates.
+    small = F.relu(F.conv2d(0.1 * x, fw, fb, 1, 1))
+    theta_diehl_small = torch.maximum(small.max(), fw.max().clamp_min(0))
+    assert float(fw.max()) > float(small.max())
+
+    # IF simulation with MaxNorm threshold, spikes of amplitude theta, reset by subtraction or to
+    # zero.
+    def simulate(reset_by_subtraction):
+        current = F.conv2d(x, fw, fb, 1, 1)
+        u = torch.zeros_like(current)
+        total = torch.zeros(6, 3, dtype=torch.float64)
+        cumulative = []
+        for t in range(8):
+            u = u + current
+            s = (u >= theta_max).to(u.dtype)
+            u = u - s * theta_max if reset_by_subtraction else u * (1 - s)
+            out = F.linear(F.avg_pool2d(s * theta_max, 2).flatten(1), lw, lb)
+            total = total + out
+            cumulative.append(total / (t + 1))
+        return torch.stack(cumulative)
+
+    cumulative = simulate(True)
+    cumulative_reset_to_zero = simulate(False)
+    assert not torch.allclose(cumulative, cumulative_reset_to_zero)
 
     # QCFS: the same op order as lasnn/models/model.cc QcfsActivation.
     lam = torch.tensor(1.3, dtype=torch.float64)
@@ -95,7 +120,11 @@ def main():
             + f"constexpr double kThetaMax = {float(theta_max)!r};\n"
             + f"constexpr double kThetaP99 = {float(theta_p99)!r};\n"
             + arr("kThetaP90PerChannel", per_channel)
+            + f"constexpr double kThetaP99NonZero = {float(theta_p99_nonzero)!r};\n"
+            + arr("kThetaP90PerChannelNonZero", per_channel_nonzero)
+            + f"constexpr double kThetaDiehlSmallInput = {float(theta_diehl_small)!r};\n"
             + arr("kCumulativeLogits", cumulative)
+            + arr("kCumulativeLogitsResetToZero", cumulative_reset_to_zero)
             + arr("kQcfsLogits", qcfs_logits) + arr("kQcfsCumulativeLogits", qcfs_cumulative))
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "conversion_goldens.inc")
     with open(path + ".tmp", "w") as f:

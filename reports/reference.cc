@@ -1,0 +1,66 @@
+#include "reports/reference.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "benchmarks/experiment/run_record.pb.h"
+#include "reports/records.h"
+
+namespace lasnn {
+namespace report_internal {
+
+Reference ChooseReference(const Dataset& d) {
+  Reference ref;
+  // eval.reference_timesteps -> number of records carrying it.
+  std::map<int, int> fixed;
+  for (const RunRecord* r : d.records) {
+    const int t = r->config().eval().reference_timesteps();
+    if (t > 0) ++fixed[t];
+  }
+  std::vector<std::string> notes;
+  if (!fixed.empty()) {
+    int T = 0, most = 0;
+    std::vector<std::string> values;
+    for (const auto& [t, n] : fixed) {
+      values.push_back(absl::StrCat(t));
+      if (n > most) {
+        most = n;
+        T = t;
+      }
+    }
+    if (fixed.size() > 1) {
+      notes.push_back(absl::StrCat("The records disagree on eval.reference_timesteps (",
+                                   absl::StrJoin(values, ", "), "); the most common, ", T,
+                                   ", is used."));
+    }
+    for (const TrainedGroup& g : d.trained) {
+      if (IsLasnn(g.method) && g.T == T) {
+        ref.group = &g;
+        ref.rule = absl::StrCat("fixed by the records' config (eval.reference_timesteps = ", T, ")");
+        ref.note = absl::StrJoin(notes, " ");
+        return ref;
+      }
+    }
+    notes.push_back(absl::StrCat("The records fix the reference at T = ", T,
+                                 " (eval.reference_timesteps), but no LaSNN result has that T."));
+  }
+  for (const TrainedGroup& g : d.trained) {
+    if (IsLasnn(g.method) && (ref.group == nullptr || g.T > ref.group->T)) ref.group = &g;
+  }
+  if (ref.group != nullptr) {
+    ref.rule = absl::StrCat(
+        "the LaSNN result with the largest T trained (",
+        fixed.empty() ? "no reference is fixed in the records' config, eval.reference_timesteps, "
+                        "and "
+                      : "",
+        "records carry no held-out accuracy to choose by)");
+  }
+  ref.note = absl::StrJoin(notes, " ");
+  return ref;
+}
+
+}  // namespace report_internal
+}  // namespace lasnn
