@@ -123,6 +123,11 @@ std::vector<int64_t> Batcher::BatchIndices(const std::vector<int64_t>& order,
 }
 
 absl::StatusOr<Batch> Batcher::MakeBatch(int64_t epoch, const std::vector<int64_t>& indices) const {
+  return AssembleBatch(epoch, indices, /*parallel=*/true);
+}
+
+absl::StatusOr<Batch> Batcher::AssembleBatch(int64_t epoch, const std::vector<int64_t>& indices,
+                                             bool parallel) const {
   const int64_t b = static_cast<int64_t>(indices.size());
   for (int64_t i : indices) {
     if (i < 0 || i >= num_samples_) {
@@ -147,7 +152,7 @@ absl::StatusOr<Batch> Batcher::MakeBatch(int64_t epoch, const std::vector<int64_
   const int pad = train ? options_.crop_padding : 0;
   const bool flip = train && options_.horizontal_flip;
   const uint64_t seed = options_.seed;
-  at::parallel_for(0, b, kGrainSamples, [&](int64_t begin, int64_t end) {
+  const auto fill = [&](int64_t begin, int64_t end) {
     for (int64_t j = begin; j < end; ++j) {
       const int64_t i = indices[j];
       const SampleAugmentation aug =
@@ -157,7 +162,12 @@ absl::StatusOr<Batch> Batcher::MakeBatch(int64_t epoch, const std::vector<int64_
       out_labels[j] = all_labels[i];
       out_indices[j] = i;
     }
-  });
+  };
+  if (parallel) {
+    at::parallel_for(0, b, kGrainSamples, fill);
+  } else {
+    fill(0, b);
+  }
   if (!options_.device.is_cpu()) {
     absl::Status moved = TorchCall("copying a batch to the device", [&] {
       batch.images = batch.images.to(options_.device, /*non_blocking=*/pin);
@@ -183,7 +193,7 @@ void Batcher::StopPrefetch() {
 void Batcher::PrefetchLoop(int64_t epoch, std::vector<int64_t> order) {
   const int64_t n = batches_per_epoch();
   for (int64_t k = 0; k < n; ++k) {
-    absl::StatusOr<Batch> batch = MakeBatch(epoch, BatchIndices(order, k));
+    absl::StatusOr<Batch> batch = AssembleBatch(epoch, BatchIndices(order, k), /*parallel=*/false);
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] {
       return stop_ || static_cast<int>(queue_.size()) < options_.prefetch_batches;

@@ -56,8 +56,8 @@ struct Batch {
 };
 
 // Iteration (StartEpoch / Next) is for one consumer thread; MakeBatch may be called from any.
-// With prefetching, batches are assembled on the Batcher's own thread, whose at::parallel_for
-// calls run beside the caller's.
+// With prefetching, batches are assembled on the Batcher's own thread, on that thread alone: an
+// OpenMP team of its own would compete for the cores with the training step's team.
 class Batcher {
  public:
   // Keeps a reference to dataset's tensors (no copy). InvalidArgument for batch_size < 1,
@@ -92,6 +92,9 @@ class Batcher {
   Batcher(const Dataset& dataset, BatcherOptions options);
   void StopPrefetch();
   void PrefetchLoop(int64_t epoch, std::vector<int64_t> order);
+  // MakeBatch's work; `parallel`: split the samples with at::parallel_for.
+  absl::StatusOr<Batch> AssembleBatch(int64_t epoch, const std::vector<int64_t>& indices,
+                                      bool parallel) const;
   std::vector<int64_t> BatchIndices(const std::vector<int64_t>& order, int64_t batch) const;
 
   at::Tensor images_;  // uint8 [N, C, H, W]

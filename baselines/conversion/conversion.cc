@@ -4,10 +4,12 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "lasnn/core/pooling.h"
 #include "util/status_macros.h"
 #include "util/torch_status.h"
 
@@ -43,8 +45,7 @@ at::Tensor ApplyLinearLayer(const FoldedLayer& l, const at::Tensor& x, at::Tenso
     case FKind::kLinear:
       return at::linear(x, l.weight, l.bias);
     case FKind::kAvgPool:
-      return at::avg_pool2d(x, {l.kernel_size, l.kernel_size}, {l.stride, l.stride},
-                            {l.padding, l.padding});
+      return AvgPool2d(x, l.kernel_size, l.stride, l.padding);
     case FKind::kGlobalAvgPool:
       return at::adaptive_avg_pool2d(x, {1, 1});
     case FKind::kFlatten:
@@ -247,19 +248,6 @@ at::Tensor FoldedForward(const FoldedAnn& ann, const at::Tensor& x) {
   return RunAnn(ann, x, -1, [](int, const at::Tensor&) {});
 }
 
-at::Tensor IfStep(at::Tensor& u, const at::Tensor& current, const at::Tensor& theta,
-                  bool reset_by_subtraction) {
-  const at::Tensor th = Broadcastable(theta, current);
-  u.add_(current);
-  at::Tensor s = u.ge(th).to(u.scalar_type());
-  if (reset_by_subtraction) {
-    u.sub_(s * th);
-  } else {
-    u.mul_(1 - s);
-  }
-  return s * th;
-}
-
 absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& calibration,
                                      const ConversionOptions& options) {
   if (!(options.percentile > 0 && options.percentile <= 100)) {
@@ -382,7 +370,7 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
 }
 
 BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
-                              int64_t timesteps) {
+                              int64_t timesteps, SimulationProfile* profile) {
   TORCH_CHECK(timesteps >= 1, "SimulateBatch: timesteps must be >= 1");
   torch::NoGradGuard no_grad;
   const FoldedAnn& ann = snn.ann;
@@ -394,7 +382,17 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
   }
   at::Tensor x0 = images;
   at::Tensor skip;
-  for (size_t i = 0; i < first_act; ++i) x0 = ApplyLinearLayer(ann.layers[i], x0, skip);
+  if (profile != nullptr) profile->layer_seconds.resize(ann.layers.size(), 0.0);
+  // Adds the time since `start` to layer i's entry (profiling only).
+  const auto charge = [&](size_t i, std::chrono::steady_clock::time_point start) {
+    profile->layer_seconds[i] +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  for (size_t i = 0; i < first_act; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    x0 = ApplyLinearLayer(ann.layers[i], x0, skip);
+    if (profile != nullptr) charge(i, start);
+  }
   BatchSimulation out;
   out.spike_counts.assign(ann.num_activations, 0.0);
   out.neuron_steps.assign(ann.num_activations, 0.0);
@@ -408,8 +406,11 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
     int a = 0;
     for (size_t i = first_act; i < ann.layers.size(); ++i) {
       const FoldedLayer& l = ann.layers[i];
+      const auto start = profile != nullptr ? std::chrono::steady_clock::now()
+                                            : std::chrono::steady_clock::time_point();
       if (l.kind != FKind::kRelu) {
         x = ApplyLinearLayer(l, x, skip);
+        if (profile != nullptr) charge(i, start);
         continue;
       }
       const at::Tensor& theta = snn.thresholds[a];
@@ -418,8 +419,10 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
         out.neuron_steps[a] = static_cast<double>(x.numel()) * static_cast<double>(timesteps);
         out.neurons_per_image[a] = x.size(0) > 0 ? x.numel() / x.size(0) : 0;
       }
-      x = IfStep(u[a], x, theta, snn.reset_by_subtraction);
-      counts[a].push_back(x.ne(0).flatten(1).sum(1));  // [B], int64
+      at::Tensor spikes;  // [B], int64
+      x = IfStep(u[a], x, theta, snn.reset_by_subtraction, &spikes);
+      counts[a].push_back(spikes);
+      if (profile != nullptr) charge(i, start);
       ++a;
     }
     sum_logits = sum_logits.defined() ? sum_logits + x : x.clone();
@@ -436,7 +439,8 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
 }
 
 SimulationResult Simulate(const ConvertedSnn& snn, const at::Tensor& images,
-                          const at::Tensor& labels, int64_t timesteps, int64_t batch_size) {
+                          const at::Tensor& labels, int64_t timesteps, int64_t batch_size,
+                          SimulationProfile* profile) {
   TORCH_CHECK(timesteps >= 1 && batch_size >= 1, "Simulate: timesteps and batch_size must be >= 1");
   const int64_t n = images.size(0);
   const int num_act = snn.ann.num_activations;
@@ -444,7 +448,7 @@ SimulationResult Simulate(const ConvertedSnn& snn, const at::Tensor& images,
   std::vector<double> spikes(num_act, 0.0), neurons(num_act, 0.0);
   for (int64_t start = 0; start < n; start += batch_size) {
     const int64_t b = std::min(batch_size, n - start);
-    BatchSimulation s = SimulateBatch(snn, images.narrow(0, start, b), timesteps);
+    BatchSimulation s = SimulateBatch(snn, images.narrow(0, start, b), timesteps, profile);
     correct += s.cumulative_logits.argmax(2).eq(labels.narrow(0, start, b).unsqueeze(0)).sum(1);
     for (int k = 0; k < num_act; ++k) {
       spikes[k] += s.spike_counts[k];

@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "baselines/conversion/if_step.h"
 #include "datasets/dataset.h"
 #include "lasnn/models/model.h"
 
@@ -160,9 +161,18 @@ struct BatchSimulation {
   std::vector<int64_t> neurons_per_image;
 };
 
-// Simulates one batch (normalised float [B, C, H, W], direct encoding) for T steps.
+// Where a simulation's time goes: seconds per folded layer (index into ConvertedSnn::ann.layers),
+// summed over steps and batches, read from a steady clock around each layer's work (on a CUDA
+// device that measures the launches, not the kernels). For benchmarks; costs a clock read per
+// layer and step.
+struct SimulationProfile {
+  std::vector<double> layer_seconds;
+};
+
+// Simulates one batch (normalised float [B, C, H, W], direct encoding) for T steps; adds its
+// per-layer times to `profile` when not null.
 BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
-                              int64_t timesteps);
+                              int64_t timesteps, SimulationProfile* profile = nullptr);
 
 // Simulates the SNN step by step for T steps on `images` (normalised float [N, C, H, W]) with the
 // image as the input current at every step (direct encoding); state per layer is kept for one
@@ -170,12 +180,8 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
 // Runs on the device of `images` (`labels` and the SNN's tensors must be on it too); the only
 // host reads are the per-batch spike counts and the final accuracy counts.
 SimulationResult Simulate(const ConvertedSnn& snn, const at::Tensor& images,
-                          const at::Tensor& labels, int64_t timesteps, int64_t batch_size);
-
-// One IF neuron layer for one step (exposed for tests): u += current; s = u >= theta;
-// u -= theta * s (or u *= 1 - s); returns theta * s. u, current: same shape; theta broadcastable.
-at::Tensor IfStep(at::Tensor& u, const at::Tensor& current, const at::Tensor& theta,
-                  bool reset_by_subtraction);
+                          const at::Tensor& labels, int64_t timesteps, int64_t batch_size,
+                          SimulationProfile* profile = nullptr);
 
 // The first t (1-based) at which accuracy_at_t comes within `gap` of `reference`
 // (accuracy_at_t[t-1] >= reference - gap); -1 if it never does.

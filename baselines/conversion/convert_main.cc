@@ -47,6 +47,8 @@ ABSL_FLAG(int64_t, batch_size, 250, "simulation batch size");
 ABSL_FLAG(int32_t, threads, 2, "intra-op threads");
 ABSL_FLAG(std::string, data_dir, "", "Fashion-MNIST directory (default: Debian's package)");
 ABSL_FLAG(std::string, out_csv, "", "write t,accuracy to this file");
+ABSL_FLAG(bool, profile, false,
+          "also print the simulation's time per layer (a clock read per layer and step)");
 
 namespace lasnn::conversion {
 namespace {
@@ -61,6 +63,21 @@ absl::StatusOr<Normalisation> ParseMethod(const std::string& m) {
   if (m == "qcfs") return Normalisation::kQcfs;
   return absl::InvalidArgumentError(absl::StrCat(
       "--method must be max, robust, robust_channel, spikenorm or qcfs, got '", m, "'"));
+}
+
+// A folded layer's kind as the per-layer table prints it (activations run as IF neurons).
+const char* FoldedKindName(FoldedLayer::Kind kind) {
+  switch (kind) {
+    case FoldedLayer::Kind::kConv: return "conv";
+    case FoldedLayer::Kind::kLinear: return "linear";
+    case FoldedLayer::Kind::kRelu: return "IF";
+    case FoldedLayer::Kind::kAvgPool: return "avgpool";
+    case FoldedLayer::Kind::kGlobalAvgPool: return "gap";
+    case FoldedLayer::Kind::kFlatten: return "flatten";
+    case FoldedLayer::Kind::kBlockInput: return "block";
+    case FoldedLayer::Kind::kBlockAdd: return "add";
+  }
+  return "?";
 }
 
 // Normalised float images [n, C, H, W] and labels of the given dataset indices.
@@ -128,10 +145,14 @@ absl::Status Run() {
   }));
   const auto t1 = Clock::now();
   SimulationResult r;
+  SimulationProfile profile;
+  SimulationProfile* profile_ptr = absl::GetFlag(FLAGS_profile) ? &profile : nullptr;
   LASNN_RETURN_IF_ERROR(TorchCall("simulation", [&] {
-    r = Simulate(snn, test.images, test.labels, t_max, absl::GetFlag(FLAGS_batch_size));
+    r = Simulate(snn, test.images, test.labels, t_max, absl::GetFlag(FLAGS_batch_size),
+                 profile_ptr);
   }));
   const double sim_s = std::chrono::duration<double>(Clock::now() - t1).count();
+  const double image_steps = static_cast<double>(n_test) * static_cast<double>(t_max);
 
   std::printf("%s conversion of %s (%s reset, init %.2f): %lld calibration images, %lld test "
               "images (the first of the test set)\n",
@@ -140,6 +161,22 @@ absl::Status Run() {
               static_cast<long long>(n_test));
   std::printf("ANN (BN folded) accuracy %.2f%%; conversion %.1f s; simulation of %lld steps %.1f s\n",
               100 * ann_acc, convert_s, static_cast<long long>(t_max), sim_s);
+  std::printf("simulation throughput: %.0f image-steps/s (%lld images x %lld steps, batch %lld, "
+              "%d threads)\n",
+              image_steps / sim_s, static_cast<long long>(n_test), static_cast<long long>(t_max),
+              static_cast<long long>(absl::GetFlag(FLAGS_batch_size)), absl::GetFlag(FLAGS_threads));
+  if (profile_ptr != nullptr) {
+    double total = 0;
+    for (double s : profile.layer_seconds) total += s;
+    std::printf("time per layer (dense kernels):\n  %-24s %-6s %9s %7s %16s\n", "layer", "kind",
+                "seconds", "share", "image-steps/s");
+    for (size_t i = 0; i < profile.layer_seconds.size(); ++i) {
+      const FoldedLayer& l = snn.ann.layers[i];
+      const double sec = profile.layer_seconds[i];
+      std::printf("  %-24s %-6s %9.3f %6.1f%% %16.0f\n", l.name.c_str(), FoldedKindName(l.kind),
+                  sec, total > 0 ? 100 * sec / total : 0.0, sec > 0 ? image_steps / sec : 0.0);
+    }
+  }
   std::printf("accuracy by t:");
   for (int64_t t = 1; t <= t_max; t *= 2) std::printf(" %lld:%.2f", static_cast<long long>(t),
                                                        100 * r.accuracy_at_t[t - 1]);

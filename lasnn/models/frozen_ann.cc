@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "lasnn/core/pooling.h"
 #include "util/torch_status.h"
 
 namespace lasnn {
@@ -146,13 +147,18 @@ ModelOutput FrozenAnn::Forward(const at::Tensor& input, bool taps) const {
         x = y.relu_();
         break;
       }
+      // Channels-last tensors keep LibTorch's channels-last kernels; ours read NCHW.
       case Kind::kMaxPool:
-        x = at::max_pool2d(x, {l.kernel_size, l.kernel_size}, {l.stride, l.stride},
-                           {l.padding, l.padding});
+        x = options_.channels_last
+                ? at::max_pool2d(x, {l.kernel_size, l.kernel_size}, {l.stride, l.stride},
+                                 {l.padding, l.padding})
+                : MaxPool2d(x, l.kernel_size, l.stride, l.padding);
         break;
       case Kind::kAvgPool:
-        x = at::avg_pool2d(x, {l.kernel_size, l.kernel_size}, {l.stride, l.stride},
-                           {l.padding, l.padding});
+        x = options_.channels_last
+                ? at::avg_pool2d(x, {l.kernel_size, l.kernel_size}, {l.stride, l.stride},
+                                 {l.padding, l.padding})
+                : AvgPool2d(x, l.kernel_size, l.stride, l.padding);
         break;
       case Kind::kGlobalAvgPool:
         x = at::adaptive_avg_pool2d(x, {1, 1});

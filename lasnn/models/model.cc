@@ -1,9 +1,6 @@
 #include "lasnn/models/model.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Dispatch.h>
-#include <ATen/Parallel.h>
-#include <torch/csrc/autograd/custom_function.h>
 #include <torch/nn/init.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
@@ -20,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "lasnn/core/encoder.h"
+#include "lasnn/core/pooling.h"
 #include "util/status_macros.h"
 #include "util/torch_status.h"
 
@@ -92,109 +90,7 @@ class BasicBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(BasicBlock);
 
-// 2x2 max pooling with stride 2 and no padding on a contiguous CPU [N, C, H, W] tensor, as
-// at::max_pool2d (floor mode; the first maximum in row-major window order wins; NaN propagates),
-// but saving a one-byte window index for backward instead of an int64 index, and writing the whole
-// input gradient in one pass (no zero fill). Pooling runs on [T*B, C, H, W] at every step of the
-// SNN, where LibTorch's generic kernel and its backward were about a fifth of a training step.
-class MaxPool2x2Function : public torch::autograd::Function<MaxPool2x2Function> {
- public:
-  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& input) {
-    const at::Tensor x = input.contiguous();
-    const int64_t h = x.size(2), w = x.size(3), ho = h / 2, wo = w / 2;
-    const int64_t planes = x.size(0) * x.size(1);
-    at::Tensor out = at::empty({x.size(0), x.size(1), ho, wo}, x.options());
-    at::Tensor index = at::empty({x.size(0), x.size(1), ho, wo}, x.options().dtype(at::kByte));
-    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "MaxPool2x2", [&] {
-      const scalar_t* in = x.data_ptr<scalar_t>();
-      scalar_t* o = out.data_ptr<scalar_t>();
-      uint8_t* idx = index.data_ptr<uint8_t>();
-      at::parallel_for(0, planes, 8, [&](int64_t begin, int64_t end) {
-        for (int64_t p = begin; p < end; ++p) {
-          const scalar_t* plane = in + p * h * w;
-          for (int64_t oy = 0; oy < ho; ++oy) {
-            const scalar_t* r0 = plane + 2 * oy * w;
-            const scalar_t* r1 = r0 + w;
-            scalar_t* orow = o + (p * ho + oy) * wo;
-            uint8_t* irow = idx + (p * ho + oy) * wo;
-            for (int64_t ox = 0; ox < wo; ++ox) {
-              // at::max_pool2d's rule, branch-free: a later value wins if greater or NaN.
-              const scalar_t b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
-              scalar_t m = r0[2 * ox];
-              uint8_t k = 0;
-              bool take = (b > m) | (b != b);
-              m = take ? b : m;
-              k = take ? 1 : k;
-              take = (c > m) | (c != c);
-              m = take ? c : m;
-              k = take ? 2 : k;
-              take = (d > m) | (d != d);
-              m = take ? d : m;
-              k = take ? 3 : k;
-              orow[ox] = m;
-              irow[ox] = k;
-            }
-          }
-        }
-      });
-    });
-    ctx->save_for_backward({index});
-    ctx->saved_data["h"] = h;
-    ctx->saved_data["w"] = w;
-    return out;
-  }
-
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
-                                                 torch::autograd::variable_list grads) {
-    const at::Tensor index = ctx->get_saved_variables()[0];
-    const at::Tensor g = grads[0].contiguous();
-    const int64_t h = ctx->saved_data["h"].toInt(), w = ctx->saved_data["w"].toInt();
-    const int64_t ho = h / 2, wo = w / 2;
-    const int64_t planes = g.size(0) * g.size(1);
-    at::Tensor gi = at::empty({g.size(0), g.size(1), h, w}, g.options());
-    AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "MaxPool2x2Backward", [&] {
-      const scalar_t* go = g.data_ptr<scalar_t>();
-      const uint8_t* idx = index.data_ptr<uint8_t>();
-      scalar_t* out = gi.data_ptr<scalar_t>();
-      at::parallel_for(0, planes, 8, [&](int64_t begin, int64_t end) {
-        for (int64_t p = begin; p < end; ++p) {
-          scalar_t* plane = out + p * h * w;
-          for (int64_t oy = 0; oy < ho; ++oy) {
-            scalar_t* r0 = plane + 2 * oy * w;
-            scalar_t* r1 = r0 + w;
-            const scalar_t* grow = go + (p * ho + oy) * wo;
-            const uint8_t* irow = idx + (p * ho + oy) * wo;
-            for (int64_t ox = 0; ox < wo; ++ox) {
-              const scalar_t v = grow[ox];
-              const uint8_t k = irow[ox];
-              r0[2 * ox] = k == 0 ? v : scalar_t(0);
-              r0[2 * ox + 1] = k == 1 ? v : scalar_t(0);
-              r1[2 * ox] = k == 2 ? v : scalar_t(0);
-              r1[2 * ox + 1] = k == 3 ? v : scalar_t(0);
-            }
-            if (w % 2 == 1) {
-              r0[w - 1] = scalar_t(0);
-              r1[w - 1] = scalar_t(0);
-            }
-          }
-          if (h % 2 == 1) std::fill(plane + (h - 1) * w, plane + h * w, scalar_t(0));
-        }
-      });
-    });
-    return {gi};
-  }
-};
-
 }  // namespace
-
-at::Tensor MaxPool2d(const at::Tensor& x, int64_t k, int64_t stride, int64_t padding) {
-  if (k == 2 && stride == 2 && padding == 0 && x.device().is_cpu() &&
-      at::isFloatingType(x.scalar_type()) && x.scalar_type() != at::kHalf &&
-      x.scalar_type() != at::kBFloat16) {
-    return MaxPool2x2Function::apply(x);
-  }
-  return at::max_pool2d(x, {k, k}, {stride, stride}, {padding, padding});
-}
 
 torch::Tensor QcfsActivation(const torch::Tensor& x, const torch::Tensor& lambda, int64_t levels) {
   const torch::Tensor lam = lambda.clamp_min(kQcfsMinLambda);
@@ -377,8 +273,7 @@ ModelOutput ModelImpl::forward(const torch::Tensor& input, const ForwardOptions&
         x = MaxPool2d(x, l.kernel_size, l.stride, l.padding);
         break;
       case Kind::kAvgPool:
-        x = at::avg_pool2d(x, {l.kernel_size, l.kernel_size}, {l.stride, l.stride},
-                           {l.padding, l.padding});
+        x = AvgPool2d(x, l.kernel_size, l.stride, l.padding);
         break;
       case Kind::kGlobalAvgPool:
         x = at::adaptive_avg_pool2d(x, {1, 1});

@@ -134,11 +134,6 @@ TORCH_MODULE(Model);
 // for a bad spec (as PlanModel); a LibTorch failure while building becomes InvalidArgument too.
 absl::StatusOr<Model> BuildModel(const ModelSpec& spec, Mode mode);
 
-// at::max_pool2d(x, k, stride, padding) (floor mode, no dilation) for x [N, C, H, W]; on the CPU
-// the 2x2/2 case runs a dedicated kernel that saves a one-byte window index for backward (same
-// values and gradients: the first maximum in row-major window order gets the gradient).
-torch::Tensor MaxPool2d(const torch::Tensor& x, int64_t k, int64_t stride, int64_t padding);
-
 // QCFS (Bu et al., ICLR 2022): lambda * clamp(floor(x * L / lambda + 0.5) / L, 0, 1), with the
 // floor's gradient passed straight through; lambda (0-d) is clamped to >= kQcfsMinLambda, which
 // keeps it positive. Gradients flow to x and to lambda.

@@ -221,26 +221,6 @@ TEST(ModelTest, ResNetSnnCumulativeLogitsEqualShorterSimulations) {
   }
 }
 
-TEST(ModelTest, MaxPool2x2MatchesLibTorch) {
-  torch::manual_seed(5);
-  for (const auto& size : std::vector<std::vector<int64_t>>{{3, 4, 8, 8}, {2, 3, 7, 9}}) {
-    // Random values, and binary spikes (ties: the first maximum gets the gradient).
-    for (bool spikes : {false, true}) {
-      at::Tensor x = at::randn(size, at::kDouble);
-      if (spikes) x = (x > 0.3).to(at::kDouble);
-      const at::Tensor a = x.clone().requires_grad_(true);
-      const at::Tensor b = x.clone().requires_grad_(true);
-      const at::Tensor ya = MaxPool2d(a, 2, 2, 0);
-      const at::Tensor yb = at::max_pool2d(b, {2, 2}, {2, 2});
-      ASSERT_TRUE(at::equal(ya, yb));
-      const at::Tensor g = at::randn(ya.sizes(), at::kDouble);
-      ya.backward(g);
-      yb.backward(g);
-      EXPECT_TRUE(at::equal(a.grad(), b.grad())) << "spikes " << spikes;
-    }
-  }
-}
-
 TEST(ModelTest, WrongInputShapeThrows) {
   Model snn = Build(Preset("fmnist_cnn"), Mode::kSnn);
   torch::NoGradGuard no_grad;

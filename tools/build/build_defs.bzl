@@ -8,18 +8,40 @@ LASNN_COPTS = [
     "-Wno-missing-field-initializers",
 ]
 
-def lasnn_cc_library(name, copts = [], **kwargs):
-    native.cc_library(name = name, copts = LASNN_COPTS + copts, **kwargs)
+# LibTorch's at::parallel_for (ATen/ParallelOpenMP.h) is a header template whose
+# `#pragma omp parallel` is compiled into the caller: without -fopenmp our kernels (fused neurons,
+# max pooling, batch assembly) silently ran on one thread. GCC builds use the OpenMP runtime
+# LibTorch itself uses (libgomp). The sanitizer builds (clang-14) stay serial: clang's -fopenmp
+# would bring LLVM's libomp beside LibTorch's libgomp, and every kernel here gives the same
+# result on any number of threads (each thread owns whole elements or planes; no reductions).
+_OPENMP = select({
+    "//tools/build:sanitized": [],
+    "//conditions:default": ["-fopenmp"],
+})
 
-def lasnn_cc_binary(name, copts = [], **kwargs):
-    native.cc_binary(name = name, copts = LASNN_COPTS + copts, **kwargs)
+def lasnn_cc_library(name, copts = [], linkopts = [], **kwargs):
+    native.cc_library(
+        name = name,
+        copts = LASNN_COPTS + copts + _OPENMP,
+        linkopts = linkopts + _OPENMP,
+        **kwargs
+    )
+
+def lasnn_cc_binary(name, copts = [], linkopts = [], **kwargs):
+    native.cc_binary(
+        name = name,
+        copts = LASNN_COPTS + copts + _OPENMP,
+        linkopts = linkopts + _OPENMP,
+        **kwargs
+    )
 
 def lasnn_cc_test(name, copts = [], deps = [], size = "small", tags = [], data = [], **kwargs):
     """A GoogleTest unit test, tagged "unit": the set run under --config=asan in CI."""
     native.cc_test(
         name = name,
         size = size,
-        copts = LASNN_COPTS + copts,
+        copts = LASNN_COPTS + copts + _OPENMP,
+        linkopts = kwargs.pop("linkopts", []) + _OPENMP,
         deps = deps + ["@gtest//:gtest_main"],
         tags = tags + ["unit"],
         data = data + ["//tools/build:lsan_suppressions.txt"],
@@ -35,7 +57,8 @@ def lasnn_cc_benchmark(name, copts = [], deps = [], tags = [], smoke_filter = ".
     """
     native.cc_binary(
         name = name,
-        copts = LASNN_COPTS + copts,
+        copts = LASNN_COPTS + copts + _OPENMP,
+        linkopts = kwargs.pop("linkopts", []) + _OPENMP,
         deps = deps + ["@benchmark//:benchmark_main"],
         tags = tags + ["benchmark"],
         **kwargs
