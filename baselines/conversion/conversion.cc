@@ -9,6 +9,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "lasnn/core/event_conv.h"
 #include "lasnn/core/pooling.h"
 #include "util/status_macros.h"
 #include "util/torch_status.h"
@@ -370,7 +371,8 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
 }
 
 BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
-                              int64_t timesteps, SimulationProfile* profile) {
+                              int64_t timesteps, const SimulationOptions& options) {
+  SimulationProfile* profile = options.profile;
   TORCH_CHECK(timesteps >= 1, "SimulateBatch: timesteps must be >= 1");
   torch::NoGradGuard no_grad;
   const FoldedAnn& ann = snn.ann;
@@ -382,7 +384,24 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
   }
   at::Tensor x0 = images;
   at::Tensor skip;
-  if (profile != nullptr) profile->layer_seconds.resize(ann.layers.size(), 0.0);
+  if (profile != nullptr) {
+    profile->layer_seconds.resize(ann.layers.size(), 0.0);
+    profile->event_driven_steps.resize(ann.layers.size(), 0);
+    profile->steps.resize(ann.layers.size(), 0);
+  }
+  // Event-driven weights of the spike-fed convs (those after the first activation).
+  const bool event_driven = options.event_driven_below > 0 && images.device().is_cpu() &&
+                            (images.scalar_type() == at::kFloat ||
+                             images.scalar_type() == at::kDouble);
+  std::vector<EventConvWeights> event_weights(ann.layers.size());
+  if (event_driven) {
+    for (size_t i = first_act; i < ann.layers.size(); ++i) {
+      const FoldedLayer& l = ann.layers[i];
+      if (l.kind == FKind::kConv && l.weight.size(2) == l.weight.size(3)) {
+        event_weights[i] = MakeEventConvWeights(l.weight, l.bias, l.stride, l.padding);
+      }
+    }
+  }
   // Adds the time since `start` to layer i's entry (profiling only).
   const auto charge = [&](size_t i, std::chrono::steady_clock::time_point start) {
     profile->layer_seconds[i] +=
@@ -409,8 +428,14 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
       const auto start = profile != nullptr ? std::chrono::steady_clock::now()
                                             : std::chrono::steady_clock::time_point();
       if (l.kind != FKind::kRelu) {
-        x = ApplyLinearLayer(l, x, skip);
-        if (profile != nullptr) charge(i, start);
+        const bool sparse = event_weights[i].taps.defined() &&
+                            NonZeroFraction(x) <= options.event_driven_below;
+        x = sparse ? EventConv2d(x, event_weights[i]) : ApplyLinearLayer(l, x, skip);
+        if (profile != nullptr) {
+          charge(i, start);
+          profile->steps[i] += 1;
+          profile->event_driven_steps[i] += sparse ? 1 : 0;
+        }
         continue;
       }
       const at::Tensor& theta = snn.thresholds[a];
@@ -422,7 +447,10 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
       at::Tensor spikes;  // [B], int64
       x = IfStep(u[a], x, theta, snn.reset_by_subtraction, &spikes);
       counts[a].push_back(spikes);
-      if (profile != nullptr) charge(i, start);
+      if (profile != nullptr) {
+        charge(i, start);
+        profile->steps[i] += 1;
+      }
       ++a;
     }
     sum_logits = sum_logits.defined() ? sum_logits + x : x.clone();
@@ -440,7 +468,7 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
 
 SimulationResult Simulate(const ConvertedSnn& snn, const at::Tensor& images,
                           const at::Tensor& labels, int64_t timesteps, int64_t batch_size,
-                          SimulationProfile* profile) {
+                          const SimulationOptions& options) {
   TORCH_CHECK(timesteps >= 1 && batch_size >= 1, "Simulate: timesteps and batch_size must be >= 1");
   const int64_t n = images.size(0);
   const int num_act = snn.ann.num_activations;
@@ -448,7 +476,7 @@ SimulationResult Simulate(const ConvertedSnn& snn, const at::Tensor& images,
   std::vector<double> spikes(num_act, 0.0), neurons(num_act, 0.0);
   for (int64_t start = 0; start < n; start += batch_size) {
     const int64_t b = std::min(batch_size, n - start);
-    BatchSimulation s = SimulateBatch(snn, images.narrow(0, start, b), timesteps, profile);
+    BatchSimulation s = SimulateBatch(snn, images.narrow(0, start, b), timesteps, options);
     correct += s.cumulative_logits.argmax(2).eq(labels.narrow(0, start, b).unsqueeze(0)).sum(1);
     for (int k = 0; k < num_act; ++k) {
       spikes[k] += s.spike_counts[k];

@@ -163,16 +163,28 @@ struct BatchSimulation {
 
 // Where a simulation's time goes: seconds per folded layer (index into ConvertedSnn::ann.layers),
 // summed over steps and batches, read from a steady clock around each layer's work (on a CUDA
-// device that measures the launches, not the kernels). For benchmarks; costs a clock read per
-// layer and step.
+// device that measures the launches, not the kernels); and per layer, the steps of the batches
+// that ran the event-driven convolution. For benchmarks; costs a clock read per layer and step.
 struct SimulationProfile {
   std::vector<double> layer_seconds;
+  std::vector<int64_t> event_driven_steps;
+  std::vector<int64_t> steps;  // per layer: steps x batches simulated
 };
 
-// Simulates one batch (normalised float [B, C, H, W], direct encoding) for T steps; adds its
-// per-layer times to `profile` when not null.
+struct SimulationOptions {
+  // Event-driven convolutions (lasnn/core/event_conv.h) for the spike-fed convs of a CPU float
+  // simulation: at each step, a conv whose input has at most this fraction of non-zero entries
+  // runs event-driven, else dense. 0 (default): always dense, the reference. Not bit-identical to
+  // dense (another summation order): results agree to float rounding, a membrane within rounding
+  // of its threshold can spike at another step. //lasnn/core:event_conv_benchmark measures the
+  // crossover (about 5-10% on the Fashion-MNIST shapes, 2 cores).
+  double event_driven_below = 0.0;
+  SimulationProfile* profile = nullptr;  // filled when not null
+};
+
+// Simulates one batch (normalised float [B, C, H, W], direct encoding) for T steps.
 BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
-                              int64_t timesteps, SimulationProfile* profile = nullptr);
+                              int64_t timesteps, const SimulationOptions& options = {});
 
 // Simulates the SNN step by step for T steps on `images` (normalised float [N, C, H, W]) with the
 // image as the input current at every step (direct encoding); state per layer is kept for one
@@ -181,7 +193,7 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
 // host reads are the per-batch spike counts and the final accuracy counts.
 SimulationResult Simulate(const ConvertedSnn& snn, const at::Tensor& images,
                           const at::Tensor& labels, int64_t timesteps, int64_t batch_size,
-                          SimulationProfile* profile = nullptr);
+                          const SimulationOptions& options = {});
 
 // The first t (1-based) at which accuracy_at_t comes within `gap` of `reference`
 // (accuracy_at_t[t-1] >= reference - gap); -1 if it never does.

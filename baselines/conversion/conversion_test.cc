@@ -439,5 +439,37 @@ TEST(ConversionTest, ResultDoesNotDependOnSimulationBatchSize) {
   EXPECT_EQ(a.accuracy_at_t, b.accuracy_at_t);
 }
 
+TEST(ConversionTest, EventDrivenConvolutionsAgreeWithDenseToRounding) {
+  Model model = Build(kTinyVgg);
+  auto folded = FoldBatchNorm(model);
+  ASSERT_THAT(folded, IsOk());
+  torch::manual_seed(4);
+  at::Tensor x = at::randn({12, 1, 8, 8});
+  auto snn = Convert(*folded, x, ConversionOptions());
+  ASSERT_THAT(snn, IsOk());
+  SimulationProfile dense_profile, sparse_profile;
+  SimulationOptions dense;
+  dense.profile = &dense_profile;
+  SimulationOptions sparse;
+  sparse.event_driven_below = 1.0;  // every spike-fed conv, every step
+  sparse.profile = &sparse_profile;
+  const BatchSimulation a = SimulateBatch(*snn, x, 32, dense);
+  const BatchSimulation b = SimulateBatch(*snn, x, 32, sparse);
+  EXPECT_TRUE(at::allclose(a.cumulative_logits, b.cumulative_logits, /*rtol=*/1e-4,
+                           /*atol=*/1e-4));
+  int64_t sparse_steps = 0, dense_steps = 0;
+  for (size_t i = 0; i < snn->ann.layers.size(); ++i) {
+    sparse_steps += sparse_profile.event_driven_steps[i];
+    dense_steps += dense_profile.event_driven_steps[i];
+    if (snn->ann.layers[i].kind == FoldedLayer::Kind::kConv && sparse_profile.steps[i] > 0 &&
+        i > 0) {
+      EXPECT_EQ(sparse_profile.event_driven_steps[i], sparse_profile.steps[i])
+          << snn->ann.layers[i].name;
+    }
+  }
+  EXPECT_GT(sparse_steps, 0);
+  EXPECT_EQ(dense_steps, 0);
+}
+
 }  // namespace
 }  // namespace lasnn::conversion

@@ -47,6 +47,9 @@ ABSL_FLAG(int64_t, batch_size, 250, "simulation batch size");
 ABSL_FLAG(int32_t, threads, 2, "intra-op threads");
 ABSL_FLAG(std::string, data_dir, "", "Fashion-MNIST directory (default: Debian's package)");
 ABSL_FLAG(std::string, out_csv, "", "write t,accuracy to this file");
+ABSL_FLAG(double, event_driven_below, 0.0,
+          "run a spike-fed conv event-driven at steps where at most this fraction of its inputs "
+          "is non-zero (0: always dense, the reference; not bit-identical, see conversion.h)");
 ABSL_FLAG(bool, profile, false,
           "also print the simulation's time per layer (a clock read per layer and step)");
 
@@ -146,10 +149,13 @@ absl::Status Run() {
   const auto t1 = Clock::now();
   SimulationResult r;
   SimulationProfile profile;
-  SimulationProfile* profile_ptr = absl::GetFlag(FLAGS_profile) ? &profile : nullptr;
+  SimulationOptions sim_options;
+  sim_options.event_driven_below = absl::GetFlag(FLAGS_event_driven_below);
+  if (absl::GetFlag(FLAGS_profile)) sim_options.profile = &profile;
+  const SimulationProfile* profile_ptr = sim_options.profile;
   LASNN_RETURN_IF_ERROR(TorchCall("simulation", [&] {
     r = Simulate(snn, test.images, test.labels, t_max, absl::GetFlag(FLAGS_batch_size),
-                 profile_ptr);
+                 sim_options);
   }));
   const double sim_s = std::chrono::duration<double>(Clock::now() - t1).count();
   const double image_steps = static_cast<double>(n_test) * static_cast<double>(t_max);
@@ -168,13 +174,22 @@ absl::Status Run() {
   if (profile_ptr != nullptr) {
     double total = 0;
     for (double s : profile.layer_seconds) total += s;
-    std::printf("time per layer (dense kernels):\n  %-24s %-6s %9s %7s %16s\n", "layer", "kind",
-                "seconds", "share", "image-steps/s");
+    std::printf("time per layer (convs: dense, or event-driven at steps whose input rate is <= "
+                "%g):\n  %-24s %-8s %9s %7s %16s %12s\n",
+                sim_options.event_driven_below, "layer", "kind", "seconds", "share",
+                "image-steps/s", "event-driven");
     for (size_t i = 0; i < profile.layer_seconds.size(); ++i) {
       const FoldedLayer& l = snn.ann.layers[i];
       const double sec = profile.layer_seconds[i];
-      std::printf("  %-24s %-6s %9.3f %6.1f%% %16.0f\n", l.name.c_str(), FoldedKindName(l.kind),
-                  sec, total > 0 ? 100 * sec / total : 0.0, sec > 0 ? image_steps / sec : 0.0);
+      const int64_t steps = profile.steps[i];
+      const std::string share_sparse =
+          l.kind == FoldedLayer::Kind::kConv && steps > 0
+              ? absl::StrCat(absl::SixDigits(100.0 * profile.event_driven_steps[i] / steps),
+                             "% of steps")
+              : "";
+      std::printf("  %-24s %-8s %9.3f %6.1f%% %16.0f %12s\n", l.name.c_str(),
+                  FoldedKindName(l.kind), sec, total > 0 ? 100 * sec / total : 0.0,
+                  sec > 0 ? image_steps / sec : 0.0, share_sparse.c_str());
     }
   }
   std::printf("accuracy by t:");
