@@ -300,6 +300,27 @@ bool UseAvx2() {
   return std::is_same_v<scalar_t, float> && g_kernel.load() == Kernel::kBest && CpuHasAvx2();
 }
 
+// Runs row_fn(plane, oy) for every output row pair of `planes` planes of an h x w input gradient
+// `out`, in parallel over the planes, and zeroes the inputs no window covers (the last column of
+// an odd width, the last row of an odd height). row_fn(p, oy) writes input rows 2 oy and 2 oy + 1
+// of plane p.
+template <typename scalar_t, typename RowFn>
+void ForEachGradRowPair(scalar_t* out, int64_t planes, int64_t h, int64_t w, const RowFn& row_fn) {
+  at::parallel_for(0, planes, 8, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p) {
+      scalar_t* plane = out + p * h * w;
+      for (int64_t oy = 0; oy < h / 2; ++oy) {
+        row_fn(p, oy);
+        if (w % 2 == 1) {
+          plane[2 * oy * w + w - 1] = scalar_t(0);
+          plane[(2 * oy + 1) * w + w - 1] = scalar_t(0);
+        }
+      }
+      if (h % 2 == 1) std::fill(plane + (h - 1) * w, plane + h * w, scalar_t(0));
+    }
+  });
+}
+
 class MaxPool2x2Function : public torch::autograd::Function<MaxPool2x2Function> {
  public:
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& input) {
@@ -344,22 +365,10 @@ class MaxPool2x2Function : public torch::autograd::Function<MaxPool2x2Function> 
       const uint8_t* idx = index.data_ptr<uint8_t>();
       scalar_t* out = gi.data_ptr<scalar_t>();
       const bool avx2 = UseAvx2<scalar_t>();
-      at::parallel_for(0, planes, 8, [&](int64_t begin, int64_t end) {
-        for (int64_t p = begin; p < end; ++p) {
-          scalar_t* plane = out + p * h * w;
-          for (int64_t oy = 0; oy < ho; ++oy) {
-            scalar_t* r0 = plane + 2 * oy * w;
-            scalar_t* r1 = r0 + w;
-            const scalar_t* grow = go + (p * ho + oy) * wo;
-            const uint8_t* irow = idx + (p * ho + oy) * wo;
-            BackwardRow(grow, irow, r0, r1, wo, avx2);
-            if (w % 2 == 1) {
-              r0[w - 1] = scalar_t(0);
-              r1[w - 1] = scalar_t(0);
-            }
-          }
-          if (h % 2 == 1) std::fill(plane + (h - 1) * w, plane + h * w, scalar_t(0));
-        }
+      ForEachGradRowPair(out, planes, h, w, [&](int64_t p, int64_t oy) {
+        scalar_t* r0 = out + p * h * w + 2 * oy * w;
+        const int64_t row = (p * ho + oy) * wo;
+        BackwardRow(go + row, idx + row, r0, r0 + w, wo, avx2);
       });
     });
     return {gi};
@@ -404,19 +413,9 @@ class AvgPool2x2Function : public torch::autograd::Function<AvgPool2x2Function> 
       const scalar_t* go = g.data_ptr<scalar_t>();
       scalar_t* out = gi.data_ptr<scalar_t>();
       const bool avx2 = UseAvx2<scalar_t>();
-      at::parallel_for(0, planes, 8, [&](int64_t begin, int64_t end) {
-        for (int64_t p = begin; p < end; ++p) {
-          scalar_t* plane = out + p * h * w;
-          for (int64_t oy = 0; oy < ho; ++oy) {
-            scalar_t* r0 = plane + 2 * oy * w;
-            AvgBackwardRow(go + (p * ho + oy) * wo, r0, r0 + w, wo, avx2);
-            if (w % 2 == 1) {
-              r0[w - 1] = scalar_t(0);
-              r0[2 * w - 1] = scalar_t(0);
-            }
-          }
-          if (h % 2 == 1) std::fill(plane + (h - 1) * w, plane + h * w, scalar_t(0));
-        }
+      ForEachGradRowPair(out, planes, h, w, [&](int64_t p, int64_t oy) {
+        scalar_t* r0 = out + p * h * w + 2 * oy * w;
+        AvgBackwardRow(go + (p * ho + oy) * wo, r0, r0 + w, wo, avx2);
       });
     });
     return {gi};
