@@ -43,8 +43,8 @@ datasets::Dataset SyntheticSet(const ModelSpec& spec, int64_t n) {
 }
 
 TrainRunConfig Config(const ModelSpec& student, const ModelSpec& teacher,
-                      DistillConfig::Method method, int timesteps,
-                      const DistillThroughputOptions& o) {
+                      DistillConfig::Method method, DistillConfig::Paradigm paradigm,
+                      int timesteps, const DistillThroughputOptions& o) {
   TrainRunConfig c;
   *c.mutable_model() = student;
   *c.mutable_teacher() = teacher;
@@ -59,7 +59,10 @@ TrainRunConfig Config(const ModelSpec& student, const ModelSpec& teacher,
   t->set_collapse_epochs(0);
   t->mutable_augment()->set_crop_padding(2);  // as the Fashion-MNIST suites
   t->mutable_distill()->set_method(method);
-  t->mutable_distill()->set_paradigm(DistillConfig::JOINT);
+  t->mutable_distill()->set_paradigm(paradigm);
+  // CURRICULUM: the first pair alone in epoch 1, both from epoch 2 (stage_epochs 1).
+  // STAGE_BY_STAGE: its default budgets, one phase per pair and one for the classifier.
+  t->mutable_distill()->set_stage_epochs(1.0);
   return c;
 }
 
@@ -99,12 +102,23 @@ absl::StatusOr<std::vector<DistillRow>> MeasureDistillThroughput(
   LASNN_ASSIGN_OR_RETURN(Model teacher_model, BuildModel(o.teacher, Mode::kAnn));
   Teacher teacher{teacher_model, "synthetic"};
   int run = 0;
-  const std::pair<DistillConfig::Method, const char*> methods[] = {
-      {DistillConfig::LOGIT_KD, "logit_kd"}, {DistillConfig::LASNN, "lasnn_joint"}};
-  std::vector<bool> paths = {true};
-  if (o.compare_unfrozen) paths.push_back(false);
+  struct Variant {
+    DistillConfig::Method method;
+    DistillConfig::Paradigm paradigm;
+    const char* name;
+  };
+  const Variant variants[] = {
+      {DistillConfig::LOGIT_KD, DistillConfig::JOINT, "logit_kd"},
+      {DistillConfig::LASNN, DistillConfig::JOINT, "lasnn_joint"},
+      {DistillConfig::LASNN, DistillConfig::CURRICULUM, "lasnn_curriculum"},
+      {DistillConfig::LASNN, DistillConfig::STAGE_BY_STAGE, "lasnn_stage_by_stage"}};
   for (const ModelSpec& student : o.students) {
-    for (const auto& [method, method_name] : methods) {
+    for (const Variant& v : variants) {
+      const DistillConfig::Method method = v.method;
+      const char* method_name = v.name;
+      // The teacher run as built is compared on the joint rows only.
+      std::vector<bool> paths = {true};
+      if (o.compare_unfrozen && v.paradigm == DistillConfig::JOINT) paths.push_back(false);
       for (int t : o.timesteps) {
         for (bool frozen : paths) {
           DistillRow row;
@@ -114,7 +128,7 @@ absl::StatusOr<std::vector<DistillRow>> MeasureDistillThroughput(
           row.set_timesteps(t);
           row.set_teacher_path(frozen ? "frozen" : "as_built");
           row.set_steps(o.steps);
-          std::vector<double> ips;
+          std::vector<double> ips, whole;
           for (int r = 0; r < o.repeats; ++r) {
             torch::manual_seed(r);
             LASNN_ASSIGN_OR_RETURN(Model model, BuildModel(student, Mode::kSnn));
@@ -124,8 +138,8 @@ absl::StatusOr<std::vector<DistillRow>> MeasureDistillThroughput(
             to.freeze_teacher = frozen;
             LASNN_ASSIGN_OR_RETURN(
                 TrainOutcome outcome,
-                Train(Config(student, o.teacher, method, t, o), model, train, holdout, &teacher,
-                      to));
+                Train(Config(student, o.teacher, method, v.paradigm, t, o), model, train, holdout,
+                      &teacher, to));
             if (outcome.epochs.size() != 2) {
               return absl::InternalError(absl::StrCat("distillation run ", to.run_dir,
                                                       " ended early: ", outcome.message));
@@ -134,8 +148,16 @@ absl::StatusOr<std::vector<DistillRow>> MeasureDistillThroughput(
             std::filesystem::remove_all(to.run_dir, ignored);
             ips.push_back(outcome.epochs[1].images_per_second());
             row.add_images_per_s(ips.back());
+            double images = 0, seconds = 0;
+            for (const EpochMetrics& e : outcome.epochs) {
+              images += e.images_per_second() * e.seconds();
+              seconds += e.seconds();
+            }
+            whole.push_back(seconds > 0 ? images / seconds : 0.0);
+            row.add_images_per_s_whole_run(whole.back());
           }
           row.set_images_per_s_median(Median(ips));
+          row.set_images_per_s_whole_run_median(Median(whole));
           rows.push_back(row);
         }
       }

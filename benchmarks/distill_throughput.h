@@ -1,9 +1,11 @@
 // Throughput of the distillation training step (issue 15): images/s of lasnn::Train (the real
 // trainer: batching, student forward, teacher forward, losses, backward, SGD) on a synthetic
-// Fashion-MNIST-shaped set, for logit KD and LaSNN joint, per student and T, with the teacher
-// frozen (lasnn/models/frozen_ann.h) and, for comparison in the same process, run as built.
-// Each measurement trains two epochs of `steps` steps and keeps the second epoch's images/s
-// (the first is the warm-up); `repeats` such runs give the median. Also the environment the
+// Fashion-MNIST-shaped set, for logit KD and LaSNN (joint, curriculum, stage by stage), per
+// student and T, with the teacher frozen (lasnn/models/frozen_ann.h) and, for the joint rows and
+// for comparison in the same process, run as built. Each measurement trains two epochs of `steps`
+// steps and keeps the second epoch's images/s (the first is the warm-up) and the whole run's
+// (the curriculum and stage-by-stage costs change with the phase: compare those); `repeats` such
+// runs give the medians. Also the environment the
 // figures were measured under. Figures are measured and printed, never asserted.
 #ifndef LASNN_BENCHMARKS_DISTILL_THROUGHPUT_H_
 #define LASNN_BENCHMARKS_DISTILL_THROUGHPUT_H_

@@ -10,7 +10,7 @@ bin="$1"
 model="$2"
 json="${TEST_TMPDIR:-$(mktemp -d)}/throughput.json"
 "${bin}" --model="${model}" --threads=1 --batch=2 --iters=1 --warmup=0 --json="${json}" \
-  --distill_students=fmnist_student_small --distill_timesteps=2 --distill_steps=1 \
+  --distill_students=fmnist_student_small --distill_timesteps=2 --distill_steps=2 \
   --distill_repeats=1
 python3 - "${json}" <<'PY'
 import json
@@ -34,12 +34,14 @@ check(len(r.get("ratios", [])) == 3, "ratios")
 check(len(r.get("memory", [])) == 3, "memory measurements")
 distill = r.get("distill", [])
 check(sorted((d["method"], d["teacher_path"]) for d in distill) ==
-      [("lasnn_joint", "as_built"), ("lasnn_joint", "frozen"), ("logit_kd", "as_built"),
-       ("logit_kd", "frozen")], "distillation rows")
+      [("lasnn_curriculum", "frozen"), ("lasnn_joint", "as_built"), ("lasnn_joint", "frozen"),
+       ("lasnn_stage_by_stage", "frozen"), ("logit_kd", "as_built"), ("logit_kd", "frozen")],
+      "distillation rows")
 for d in distill:
     check(d.get("student") == "fmnist_student_small" and d.get("teacher") == "fmnist_vgg" and
           d.get("timesteps") == 2 and d.get("images_per_s_median", 0) > 0 and
-          len(d.get("images_per_s", [])) == 1, "distillation row")
+          len(d.get("images_per_s", [])) == 1 and
+          d.get("images_per_s_whole_run_median", 0) > 0, "distillation row")
 env = r.get("environment", {})
 check(env.get("threads") == 1 and env.get("cpu_model") and env.get("libtorch_version") and
       env.get("openblas_coretype") and env.get("omp_num_threads"), "environment")
