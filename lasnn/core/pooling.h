@@ -1,10 +1,9 @@
 // 2x2 pooling with stride 2 for the CPU, max and average, the pooling of every Fashion-MNIST and
 // VGG model here (SNN students, teachers and conversions).
 //
-// Max pooling: as at::max_pool2d (floor mode; the first maximum in
-// row-major window order wins and gets the gradient; NaN propagates), saving a one-byte window
-// index for backward instead of an int64 index and writing the whole input gradient in one pass
-// (no zero fill). Pooling runs on [T*B, C, H, W] at every step of the SNN, where LibTorch 1.13's
+// Max pooling: as at::max_pool2d (floor mode; the first maximum in row-major window order wins
+// and gets the gradient; NaN propagates), saving a one-byte window index for backward instead of
+// an int64 index and writing the whole input gradient in one pass (no zero fill). Pooling runs on [T*B, C, H, W] at every step of the SNN, where LibTorch 1.13's
 // generic kernel and its backward were about a fifth of a training step.
 //
 // Average pooling: as at::avg_pool2d with kernel 2, stride 2, no padding (floor mode): each output
@@ -14,8 +13,9 @@
 //
 // float32 runs an AVX2 kernel where the CPU has AVX2 (checked at run time; the build targets
 // baseline x86-64), 8 outputs per instruction, the row tail under a mask; float64 and CPUs without
-// AVX2 run the scalar kernel. Both make the same comparisons in the same order: outputs, indices
-// and gradients are identical (max_pool_test checks each path against at::max_pool2d).
+// AVX2 run the scalar kernel. Both make the same comparisons and additions in the same order:
+// outputs and gradients are identical (pooling_test checks each path against at::max_pool2d and
+// at::avg_pool2d bit for bit).
 #ifndef LASNN_LASNN_CORE_POOLING_H_
 #define LASNN_LASNN_CORE_POOLING_H_
 
