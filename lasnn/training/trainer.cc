@@ -26,6 +26,8 @@
 #include "lasnn/training/distill_loss.h"
 #include "lasnn/training/evaluate.h"
 #include "lasnn/training/lr_schedule.h"
+#include "lasnn/training/metrics_log.h"
+#include "lasnn/training/stage_plan.h"
 #include "lasnn/training/tap_pairing.h"
 #include "util/file_util.h"
 #include "util/status_macros.h"
@@ -60,50 +62,6 @@ std::string FormatDuration(double seconds) {
   return absl::StrFormat("%dm%02ds", s / 60, s % 60);
 }
 
-constexpr absl::string_view kCsvHeader =
-    "event,epoch,step,lr,loss,ce,kd,feature,train_acc,holdout_acc,images_per_s,seconds,message";
-
-// One metrics.csv line: `event` ("step", "epoch", "diverged", "collapsed"), the metrics, and a
-// message (no commas).
-std::string MetricsCsvLine(absl::string_view event, const EpochMetrics& m,
-                           absl::string_view message) {
-  return absl::StrFormat("%s,%d,%d,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.6g,%.6g,%s", event,
-                         m.epoch(), m.step(), m.lr(), m.loss(), m.ce(), m.kd(), m.feature(),
-                         m.train_accuracy(), m.holdout_accuracy(), m.images_per_second(),
-                         m.seconds(), message);
-}
-
-// Appends lines to run_dir/metrics.csv, one per event, flushed as written.
-class MetricsLog {
- public:
-  // path "": a log that discards.
-  static absl::StatusOr<std::unique_ptr<MetricsLog>> Open(const std::string& path) {
-    if (path.empty()) return std::unique_ptr<MetricsLog>(new MetricsLog(path, nullptr));
-    const bool fresh = !PathExists(path);
-    std::FILE* f = std::fopen(path.c_str(), "a");
-    if (f == nullptr) return ErrnoToStatus(errno, "cannot open metrics log", path);
-    auto log = std::unique_ptr<MetricsLog>(new MetricsLog(path, f));
-    if (fresh) LASNN_RETURN_IF_ERROR(log->Write(kCsvHeader));
-    return log;
-  }
-  ~MetricsLog() {
-    if (file_ != nullptr) std::fclose(file_);
-  }
-  absl::Status Write(absl::string_view line) {
-    if (file_ == nullptr) return absl::OkStatus();
-    if (std::fprintf(file_, "%.*s\n", static_cast<int>(line.size()), line.data()) < 0 ||
-        std::fflush(file_) != 0) {
-      return ErrnoToStatus(errno, "cannot write metrics log", path_);
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  MetricsLog(std::string path, std::FILE* f) : path_(std::move(path)), file_(f) {}
-  std::string path_;
-  std::FILE* file_;
-};
-
 // The 1x1 alignment convs of feature-KD (student channels -> teacher channels), one per pair.
 struct AlignersImpl : torch::nn::Module {
   std::vector<torch::nn::Conv2d> convs;
@@ -116,65 +74,6 @@ struct StepLosses {
   // correct are then 0 and are not averaged in).
   bool has_logits = true;
   bool has_feature = false;  // the step computed the attention / feature term
-};
-
-// Sums of [loss, ce, kd, feature, correct] over steps. The sums stay on the training device, so
-// metering a step never waits for it; they are read on the host at log intervals only. The counts
-// are the host's.
-struct MeterSums {
-  at::Tensor sums;  // [5] float64
-  int64_t steps = 0;
-  int64_t images = 0;
-  int64_t logit_steps = 0;        // steps with logits (CE, KD, accuracy)
-  int64_t classified_images = 0;  // their images
-  int64_t feature_steps = 0;      // steps with an attention / feature term
-
-  void Reset(const c10::TensorOptions& options) {
-    sums = at::zeros({5}, options);
-    ClearCounts();
-  }
-  // Adds `other` to these sums and clears it.
-  void Absorb(MeterSums& other) {
-    sums += other.sums;
-    steps += other.steps;
-    images += other.images;
-    logit_steps += other.logit_steps;
-    classified_images += other.classified_images;
-    feature_steps += other.feature_steps;
-    other.sums.zero_();
-    other.ClearCounts();
-  }
-  void ClearCounts() {
-    steps = images = logit_steps = classified_images = feature_steps = 0;
-  }
-};
-
-// Means of `m`'s sums (host copy `sums`) for 0-based `epoch`: the loss over every step, CE, KD
-// and the training accuracy over the steps with logits, the feature term over the steps that
-// computed it (so STAGE_BY_STAGE's phases do not dilute each other's means).
-EpochMetrics MetricsFromSums(int64_t epoch, double lr, const at::Tensor& sums,
-                             const MeterSums& m) {
-  const double* v = sums.data_ptr<double>();
-  auto over = [](int64_t n) { return static_cast<double>(std::max<int64_t>(1, n)); };
-  EpochMetrics out;
-  out.set_epoch(epoch + 1);
-  out.set_lr(lr);
-  out.set_loss(v[0] / over(m.steps));
-  out.set_ce(v[1] / over(m.logit_steps));
-  out.set_kd(v[2] / over(m.logit_steps));
-  out.set_feature(v[3] / over(m.feature_steps));
-  out.set_train_accuracy(v[4] / over(m.classified_images));
-  return out;
-}
-
-// A STAGE_BY_STAGE phase: steps [begin, end) train plan layers [layer_begin, layer_end) on
-// attention pair `pair`'s loss, or, for pair -1, the classifier with CE + KD.
-struct Phase {
-  int64_t begin = 0;
-  int64_t end = 0;
-  size_t layer_begin = 0;
-  size_t layer_end = 0;
-  int64_t pair = -1;
 };
 
 // One training run: Setup builds everything (models on the device, aligners, optimiser,
@@ -260,23 +159,20 @@ class Loop {
   }
   // The STAGE_BY_STAGE phase of 0-based `step` (the last phase from the end of the run on); -1
   // for other paradigms.
-  int64_t PhaseAt(int64_t step) const {
-    for (size_t i = 0; i < phases_.size(); ++i) {
-      if (step < phases_[i].end) return static_cast<int64_t>(i);
-    }
-    return phases_.empty() ? -1 : static_cast<int64_t>(phases_.size()) - 1;
-  }
+  int64_t PhaseAt(int64_t step) const { return StagePhaseAt(phases_, step); }
   // The learning rate of the step about to run: the schedule over the run, or over the phase.
   double LearningRate(int64_t phase) const {
     if (phase < 0) {
       return LearningRateAt(t_.schedule(), t_.optimizer().lr(), state_.step, steps_per_epoch_,
                             total_steps_);
     }
-    const Phase& p = phases_[phase];
+    const StagePhase& p = phases_[phase];
     return LearningRateAt(t_.schedule(), t_.optimizer().lr(), state_.step - p.begin,
                           steps_per_epoch_, p.end - p.begin);
   }
-  std::string DescribePhase(int64_t phase) const;
+  std::string DescribePhase(int64_t phase) const {
+    return DescribeStagePhase(phases_, pairs_, phase);
+  }
 
   const TrainRunConfig& config_;
   const TrainConfig& t_;
@@ -291,7 +187,7 @@ class Loop {
   std::vector<TapPair> pairs_;
   std::vector<double> pair_weights_;  // LASNN: one per pair
   PairNormalization normalization_ = PairNormalization::kPairMean;
-  std::vector<Phase> phases_;         // STAGE_BY_STAGE only
+  std::vector<StagePhase> phases_;         // STAGE_BY_STAGE only
   int64_t classifier_start_step_ = 0;  // the first step of the classifier phase (else 0)
   int64_t applied_phase_ = -1;
   std::shared_ptr<AlignersImpl> aligners_;
@@ -447,73 +343,13 @@ absl::Status Loop::PlanPhases() {
     return absl::InvalidArgumentError(
         "train.distill.paradigm STAGE_BY_STAGE needs method LASNN with beta > 0");
   }
-  const ModelPlan& plan = model_->plan();
-  const int64_t n = static_cast<int64_t>(pairs_.size());
-  std::vector<double> shares(d_.stage_budgets().begin(), d_.stage_budgets().end());
-  if (shares.empty()) shares.assign(static_cast<size_t>(n + 1), 1.0);
-  if (static_cast<int64_t>(shares.size()) != n + 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "train.distill.stage_budgets has ", shares.size(), " entries, but STAGE_BY_STAGE needs ",
-        n + 1, ": one per attention pair (", DescribePairs(pairs_),
-        ") and one for the classifier"));
-  }
-  double total_share = 0;
-  for (double x : shares) total_share += x;
-  double cumulative = 0;
-  size_t layer_begin = 0;
-  int64_t step_begin = 0;
-  for (int64_t k = 0; k <= n; ++k) {
-    Phase p;
-    p.pair = k < n ? k : -1;
-    p.begin = step_begin;
-    cumulative += shares[k];
-    p.end = k < n ? static_cast<int64_t>(std::llround(static_cast<double>(total_steps_) *
-                                                      cumulative / total_share))
-                  : total_steps_;
-    p.layer_begin = layer_begin;
-    if (k < n) {
-      const auto tap = std::find_if(plan.taps.begin(), plan.taps.end(), [&](const TapInfo& t) {
-        return t.name == pairs_[k].student;
-      });
-      p.layer_end = static_cast<size_t>(tap->layer_index) + 1;
-    } else {
-      p.layer_end = plan.layers.size();
-    }
-    if (p.layer_end <= p.layer_begin) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "STAGE_BY_STAGE: the student's tap ", pairs_[k].student,
-          " does not come after the previous pair's; its stages cannot be trained in order"));
-    }
-    if (p.end <= p.begin) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "train.distill.stage_budgets[", k, "] gives its phase (", DescribePhase(k),
-          ") no step of the run's ", total_steps_, "; raise its share or the run's budget"));
-    }
-    layer_begin = p.layer_end;
-    step_begin = p.end;
-    phases_.push_back(p);
-  }
+  LASNN_ASSIGN_OR_RETURN(
+      phases_, PlanStagePhases(model_->plan(), pairs_,
+                               std::vector<double>(d_.stage_budgets().begin(),
+                                                   d_.stage_budgets().end()),
+                               total_steps_));
   classifier_start_step_ = phases_.back().begin;
   return absl::OkStatus();
-}
-
-std::string Loop::DescribePhase(int64_t phase) const {
-  const int64_t n = static_cast<int64_t>(pairs_.size());
-  const std::string head = absl::StrCat("stage-by-stage phase ", phase + 1, "/", n + 1);
-  if (static_cast<size_t>(phase) >= phases_.size()) {
-    return phase < n ? absl::StrCat(head, ": pair ", DescribePairs({pairs_[phase]}))
-                     : absl::StrCat(head, ": classifier");
-  }
-  const Phase& p = phases_[phase];
-  const std::string layers = absl::StrCat("plan layers ", p.layer_begin, "..", p.layer_end - 1);
-  const std::string steps = absl::StrCat("steps ", p.begin + 1, "..", p.end);
-  if (p.pair < 0) {
-    return absl::StrCat(head, ": the classifier (", layers, ") learns from CE and KD; ", steps,
-                        "; every earlier layer frozen");
-  }
-  return absl::StrCat(head, ": ", layers, " learn the attention of ",
-                      DescribePairs({pairs_[p.pair]}), "; ", steps,
-                      p.layer_begin > 0 ? "; earlier layers frozen" : "");
 }
 
 StepLosses Loop::Forward(const datasets::Batch& batch, int64_t active_pairs) {
@@ -720,7 +556,7 @@ absl::Status Loop::TrainEpoch(int64_t epoch, const datasets::Dataset& holdout) {
 }
 
 absl::Status Loop::EnterPhase(int64_t phase) {
-  const Phase& p = phases_[phase];
+  const StagePhase& p = phases_[phase];
   LASNN_RETURN_IF_ERROR(TorchCall("entering a training phase", [&] {
     model_->SetTrainableLayers(p.layer_begin, p.layer_end);
     for (at::Tensor& param : model_->parameters()) {
