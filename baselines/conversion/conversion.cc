@@ -22,14 +22,6 @@ using FKind = FoldedLayer::Kind;
 
 constexpr double kBnEps = 1e-5;  // torch::nn::BatchNorm2d's default, used by lasnn/models/model.cc
 
-// Threshold reshaped to broadcast over a [B, C, ...] current.
-at::Tensor Broadcastable(const at::Tensor& theta, const at::Tensor& current) {
-  if (theta.dim() == 0) return theta;
-  std::vector<int64_t> shape(current.dim(), 1);
-  shape[1] = theta.numel();
-  return theta.view(shape);
-}
-
 // Applies one non-spiking layer (or the ANN's activation) to x. `skip` is the residual block's
 // input, set by kBlockInput and read by kBlockAdd.
 at::Tensor ApplyLinearLayer(const FoldedLayer& l, const at::Tensor& x, at::Tensor& skip) {
@@ -323,7 +315,7 @@ absl::StatusOr<ConvertedSnn> Convert(const FoldedAnn& ann, const at::Tensor& cal
               }
               if (!u[a].defined()) {
                 u[a] = at::zeros_like(x) +
-                       Broadcastable(snn.thresholds[a], x) * options.init_membrane;
+                       BroadcastThreshold(snn.thresholds[a], x) * options.init_membrane;
               }
               x = IfStep(u[a], x, snn.thresholds[a], options.reset_by_subtraction);
               ++a;
@@ -440,7 +432,7 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
       }
       const at::Tensor& theta = snn.thresholds[a];
       if (!u[a].defined()) {
-        u[a] = at::zeros_like(x) + Broadcastable(theta, x) * snn.init_membrane;
+        u[a] = at::zeros_like(x) + BroadcastThreshold(theta, x) * snn.init_membrane;
         out.neuron_steps[a] = static_cast<double>(x.numel()) * static_cast<double>(timesteps);
         out.neurons_per_image[a] = x.size(0) > 0 ? x.numel() / x.size(0) : 0;
       }

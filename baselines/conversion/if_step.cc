@@ -10,14 +10,6 @@
 namespace lasnn::conversion {
 namespace {
 
-// theta viewed to broadcast against current: [1, C, 1, ...] for a per-channel threshold.
-at::Tensor Broadcastable(const at::Tensor& theta, const at::Tensor& current) {
-  if (theta.dim() == 0) return theta;
-  std::vector<int64_t> shape(current.dim(), 1);
-  shape[1] = theta.numel();
-  return theta.view(shape);
-}
-
 bool FusedCase(const at::Tensor& u, const at::Tensor& current, const at::Tensor& theta) {
   const bool dtype_ok = u.scalar_type() == at::kFloat || u.scalar_type() == at::kDouble;
   return dtype_ok && u.device().is_cpu() && current.device().is_cpu() && theta.device().is_cpu() &&
@@ -60,9 +52,16 @@ void FusedKernel(scalar_t* u, const scalar_t* current, const scalar_t* theta, bo
 
 }  // namespace
 
+at::Tensor BroadcastThreshold(const at::Tensor& theta, const at::Tensor& current) {
+  if (theta.dim() == 0) return theta;
+  std::vector<int64_t> shape(current.dim(), 1);
+  shape[1] = theta.numel();
+  return theta.view(shape);
+}
+
 at::Tensor IfStepReference(at::Tensor& u, const at::Tensor& current, const at::Tensor& theta,
                            bool reset_by_subtraction) {
-  const at::Tensor th = Broadcastable(theta, current);
+  const at::Tensor th = BroadcastThreshold(theta, current);
   u.add_(current);
   at::Tensor s = u.ge(th).to(u.scalar_type());
   if (reset_by_subtraction) {

@@ -19,6 +19,9 @@ namespace lasnn::conversion {
 at::Tensor IfStep(at::Tensor& u, const at::Tensor& current, const at::Tensor& theta,
                   bool reset_by_subtraction, at::Tensor* spike_counts = nullptr);
 
+// theta (0-d, or [C]) viewed to broadcast against current [B, C, ...]: [1, C, 1, ...].
+at::Tensor BroadcastThreshold(const at::Tensor& theta, const at::Tensor& current);
+
 // The same step from LibTorch tensor operations (any device).
 at::Tensor IfStepReference(at::Tensor& u, const at::Tensor& current, const at::Tensor& theta,
                            bool reset_by_subtraction);
