@@ -1,12 +1,17 @@
 // Every checked-in suite and model config parses, validates and expands; the model configs equal
-// the presets they document.
+// the presets they document; the reference weights a suite names are shipped, have the SHA-256
+// it states and load into its models.
 #include <string>
 
 #include "benchmarks/experiment/experiment_config.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "lasnn/models/model.h"
 #include "lasnn/models/model_spec.h"
 #include "lasnn/models/presets.h"
+#include "lasnn/training/checkpoint.h"
+#include "util/sha256.h"
+#include "util/status_matchers.h"
 
 namespace lasnn {
 namespace {
@@ -24,8 +29,9 @@ TEST(CheckedInConfigsTest, SuitesParseAndExpand) {
   }
   auto fmnist = LoadSuiteFile("benchmarks/suites/fmnist.textproto");
   auto all = ExpandSuite(*fmnist);
-  // 4 methods x 4 T on the small student, 2 x 4 on the deeper one, 5 conversions.
-  EXPECT_EQ(all->size(), 16u + 8u + 5u);
+  // 3 methods x 3 seeds at T = 4, 4 conversions; every method on the same 2,000 test images.
+  EXPECT_EQ(all->size(), 9u + 4u);
+  for (const ExperimentConfig& c : *all) EXPECT_EQ(c.eval().test_subset(), 2000) << c.name();
   // Three paradigms x 3 seeds, and joint with the former attention loss x 3 seeds, all at T = 4
   // on one budget.
   auto paradigms = LoadSuiteFile("benchmarks/suites/fmnist_paradigms.textproto");
@@ -39,6 +45,43 @@ TEST(CheckedInConfigsTest, SuitesParseAndExpand) {
     EXPECT_EQ(r.train().max_steps_per_epoch(), 300) << r.name();
     EXPECT_EQ(r.train().distill().method(), DistillConfig::LASNN) << r.name();
   }
+}
+
+// The shipped file of `reference` has its SHA-256 and loads into `spec`.
+void ExpectShippedAndLoadable(const ReferenceWeights& reference, const ModelSpec& spec) {
+  SCOPED_TRACE(reference.file());
+  absl::StatusOr<std::string> sha = Sha256File(reference.file());
+  ASSERT_THAT(sha, IsOk());
+  EXPECT_EQ(*sha, reference.sha256());
+  absl::StatusOr<Model> model = BuildModel(spec, Mode::kAnn);
+  ASSERT_THAT(model, IsOk());
+  EXPECT_THAT(LoadWeights(reference.file(), **model), IsOk());
+}
+
+TEST(CheckedInConfigsTest, ReferenceWeightsAreShippedWithTheirChecksums) {
+  int references = 0;
+  for (const char* name : {"fmnist", "fmnist_quick", "fmnist_full", "fmnist_regression",
+                           "fmnist_paradigms", "cifar10", "cifar100", "tinyimagenet"}) {
+    auto suite = LoadSuiteFile(std::string("benchmarks/suites/") + name + ".textproto");
+    ASSERT_TRUE(suite.ok()) << name << ": " << suite.status();
+    auto all = ExpandSuite(*suite);
+    ASSERT_TRUE(all.ok()) << all.status();
+    for (const ExperimentConfig& c : *all) {
+      if (c.teacher().has_reference()) {
+        ExpectShippedAndLoadable(c.teacher().reference(), c.teacher().model());
+        ++references;
+      }
+      if (c.conversion().has_qcfs_reference()) {
+        ModelSpec qcfs = c.teacher().model();  // as the harness derives the QCFS ANN
+        qcfs.set_name(qcfs.name() + "_qcfs");
+        qcfs.mutable_activation()->set_kind(ActivationSpec::QCFS);
+        qcfs.mutable_activation()->set_qcfs_levels(c.conversion().qcfs_levels());
+        ExpectShippedAndLoadable(c.conversion().qcfs_reference(), qcfs);
+        ++references;
+      }
+    }
+  }
+  EXPECT_GT(references, 0);
 }
 
 TEST(CheckedInConfigsTest, ModelConfigsParseValidateAndMatchPresets) {

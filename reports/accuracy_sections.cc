@@ -39,6 +39,10 @@ void TeacherSection(const Dataset& d, Doc& doc) {
                                  t.weights_sha256().empty() ? "unknown"
                                                             : t.weights_sha256().substr(0, 12),
                                  t.weights_sha256().size() > 12 ? "…" : "");
+    if (!t.reference_file().empty()) {
+      absl::StrAppend(&s, ", the reference weights shipped as ", t.reference_file(),
+                      " (not trained in this run; `--from_scratch` trains it from its config)");
+    }
     if (!t.cache_key().empty()) absl::StrAppend(&s, ", cache key ", t.cache_key());
     if (t.train_seconds() > 0) absl::StrAppend(&s, ", trained in ", Fixed(t.train_seconds(), 1), " s");
     return s + ".";
@@ -46,6 +50,12 @@ void TeacherSection(const Dataset& d, Doc& doc) {
   doc.Paragraph(absl::StrCat("ANN teacher ", line(*d.teacher)));
   for (const TeacherResult* t : d.other_teachers) {
     doc.Paragraph(absl::StrCat("Also in these records, another teacher: ", line(*t)));
+  }
+  // The QCFS ANNs (one per weights file), in record order.
+  std::set<std::string> seen;
+  for (const RunRecord* r : d.records) {
+    if (!r->has_qcfs_ann() || !seen.insert(r->qcfs_ann().weights_sha256()).second) continue;
+    doc.Paragraph(absl::StrCat("QCFS ANN ", line(r->qcfs_ann())));
   }
 }
 

@@ -146,10 +146,12 @@ void TimeSection(const Dataset& d, Doc& doc) {
   doc.AddTable(std::move(t));
   std::string note =
       "Train: the student's training (QCFS: its QCFS ANN's training, 0 when served from the "
-      "cache). Peak memory: the peak resident set of the process that ran the experiment.";
+      "cache or loaded from reference weights). Peak memory: the peak resident set of the "
+      "process that ran the experiment.";
   if (d.teacher != nullptr) {
     absl::StrAppend(&note, " The teacher's training (", Fixed(d.teacher->train_seconds(), 1),
-                    " s; 0 when served from the cache) is shared and not included.");
+                    " s; 0 when served from the cache or loaded from reference weights) is shared and not "
+                    "included.");
   }
   doc.Paragraph(note);
 }

@@ -40,6 +40,9 @@ ABSL_FLAG(std::string, runs, "", "run / sweep / report / merge: the run-record d
 ABSL_FLAG(std::string, cache, "", "run / sweep: teacher cache directory (default <runs>/cache)");
 ABSL_FLAG(std::string, shard, "0/1", "sweep: run only shard i of n (i/n, 0-based)");
 ABSL_FLAG(bool, list, false, "sweep: print the experiments (hash, name, record state) and exit");
+ABSL_FLAG(bool, from_scratch, false,
+          "sweep: train every ANN the suite loads from reference weights (teacher.reference, "
+          "conversion.qcfs_reference) from its train config instead");
 ABSL_FLAG(bool, force, false, "run: run again even if a finished record exists");
 ABSL_FLAG(std::string, out, "",
           "report: output directory (report.md, report.csv, report.html); slurm: the script file; "
@@ -135,6 +138,7 @@ absl::Status Run(const std::string& command) {
 absl::Status Sweep(const std::string& command) {
   LASNN_RETURN_IF_ERROR(RequireFlag(absl::GetFlag(FLAGS_suite), "suite", "sweep"));
   LASNN_ASSIGN_OR_RETURN(SuiteConfig suite, LoadSuiteFile(absl::GetFlag(FLAGS_suite)));
+  if (absl::GetFlag(FLAGS_from_scratch)) DropReferenceWeights(suite);
   LASNN_ASSIGN_OR_RETURN(std::vector<ExperimentConfig> all, ExpandSuite(suite));
   LASNN_ASSIGN_OR_RETURN(auto shard, ParseShard(absl::GetFlag(FLAGS_shard)));
   const std::vector<ExperimentConfig> mine = SelectShard(all, shard.first, shard.second);

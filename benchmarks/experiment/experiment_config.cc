@@ -92,6 +92,21 @@ void SetDistillMethod(Method m, DistillConfig* d) {
   }
 }
 
+std::optional<FieldViolation> FindReferenceViolation(const ReferenceWeights& r,
+                                                     const std::string& field) {
+  if (r.file().empty()) return FieldViolation{absl::StrCat(field, ".file"), "must be set"};
+  const std::string& h = r.sha256();
+  const bool hex = h.size() == 64 && std::all_of(h.begin(), h.end(), [](char ch) {
+                     return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+                   });
+  if (!hex) {
+    return FieldViolation{absl::StrCat(field, ".sha256"),
+                          absl::StrCat("must be the file's SHA-256, 64 lowercase hex digits, got '",
+                                       h, "'")};
+  }
+  return std::nullopt;
+}
+
 std::optional<FieldViolation> Validate(const ExperimentConfig& c) {
   if (c.data().kind() == datasets::DATASET_KIND_UNSPECIFIED) {
     return FieldViolation{"data.kind", "must be set (DATASET_KIND_FASHION_MNIST, ...)"};
@@ -116,6 +131,14 @@ std::optional<FieldViolation> Validate(const ExperimentConfig& c) {
   }
   if (NeedsTeacher(c.method())) {
     const TeacherConfig& t = c.teacher();
+    if (t.has_reference()) {
+      if (!t.has_train()) {
+        return FieldViolation{"teacher.reference",
+                              "needs teacher.train (the training that produced the weights, "
+                              "which --from_scratch runs instead)"};
+      }
+      if (auto e = FindReferenceViolation(t.reference(), "teacher.reference")) return e;
+    }
     const int sources = (t.has_train() ? 1 : 0) + (t.has_weights_file() ? 1 : 0) +
                         (t.has_torchscript_file() ? 1 : 0);
     if (sources != 1) {
@@ -170,6 +193,16 @@ std::optional<FieldViolation> Validate(const ExperimentConfig& c) {
   if (auto e = RequireRange("conversion.qcfs_levels", v.qcfs_levels(), 1, 1024)) return e;
   if (v.has_qcfs_train()) {
     if (auto e = FindTrainConfigViolation(v.qcfs_train(), "conversion.qcfs_train")) return e;
+  }
+  if (v.has_qcfs_reference()) {
+    if (auto e = FindReferenceViolation(v.qcfs_reference(), "conversion.qcfs_reference")) {
+      return e;
+    }
+    if (!v.has_qcfs_train() && !c.teacher().has_train()) {
+      return FieldViolation{"conversion.qcfs_reference",
+                            "needs conversion.qcfs_train or teacher.train (the training that "
+                            "produced the weights, which --from_scratch runs instead)"};
+    }
   }
   const EvalConfig& ev = c.eval();
   if (auto e = RequireRange("eval.t_max", ev.t_max(), 0, 4096)) return e;
@@ -405,6 +438,7 @@ ExperimentConfig ResolveExperiment(const ExperimentConfig& config) {
     } else {
       v->clear_qcfs_levels();
       v->clear_qcfs_train();
+      v->clear_qcfs_reference();
     }
     if (ev->t_max() == 0) ev->set_t_max(m == QCFS ? 64 : 256);
     if (ev->cost_timesteps_size() == 0) {
@@ -431,6 +465,19 @@ std::string ConfigHash(const ExperimentConfig& resolved) {
   c.mutable_data()->clear_path();  // where the files are does not change the experiment
   c.mutable_data()->clear_decode_threads();
   return Sha256Hex(Deterministic(c)).substr(0, 16);
+}
+
+void DropReferenceWeights(SuiteConfig& suite) {
+  auto drop = [](ExperimentConfig* c) {
+    c->mutable_teacher()->clear_reference();
+    c->mutable_conversion()->clear_qcfs_reference();
+    if (c->teacher().ByteSizeLong() == 0) c->clear_teacher();
+    if (c->conversion().ByteSizeLong() == 0) c->clear_conversion();
+  };
+  drop(suite.mutable_base());
+  for (SuiteGrid& g : *suite.mutable_grids()) {
+    if (g.has_overrides()) drop(g.mutable_overrides());
+  }
 }
 
 std::string TeacherCacheKey(const ExperimentConfig& resolved) {

@@ -54,6 +54,11 @@ absl::Status ValidateExperiment(const ExperimentConfig& config);
 // cleared (a conversion has no student or train config), so that equal experiments hash equal.
 ExperimentConfig ResolveExperiment(const ExperimentConfig& config);
 
+// `--from_scratch`: removes every reference weights file (teacher.reference,
+// conversion.qcfs_reference) from the suite's base and grid overrides, so that those ANNs train
+// from their train configs (and are cached) instead.
+void DropReferenceWeights(SuiteConfig& suite);
+
 // 16 hex digits of SHA-256 over the resolved config without its name (deterministic proto
 // serialisation). Names the run record.
 std::string ConfigHash(const ExperimentConfig& resolved);

@@ -92,6 +92,49 @@ TEST(ExperimentConfigTest, MissingMethodAndTeacherAreErrors) {
               StatusIs(kInvalid, HasSubstr("teacher needs exactly one of")));
 }
 
+TEST(ExperimentConfigTest, ReferenceWeightsNeedTheirTrainingAndAChecksum) {
+  const std::string sha(64, 'a');
+  const std::string ok = absl::StrCat(
+      "data { kind: DATASET_KIND_FASHION_MNIST }\nmethod: QCFS\nteacher { model {", kStudent,
+      "} train { epochs: 1 } reference { file: \"t.safetensors\" sha256: \"", sha,
+      "\" } }\nconversion { qcfs_reference { file: \"q.safetensors\" sha256: \"", sha,
+      "\" } }\n");
+  absl::StatusOr<ExperimentConfig> c = ParseExperimentText(ok, "ok");
+  ASSERT_THAT(c, IsOk());
+  EXPECT_TRUE(ResolveExperiment(*c).conversion().has_qcfs_reference());
+  // Another conversion drops the QCFS reference, as it drops qcfs_train.
+  c->set_method(CONVERSION_MAX);
+  EXPECT_FALSE(ResolveExperiment(*c).conversion().has_qcfs_reference());
+
+  std::string no_train = ok;
+  no_train.replace(no_train.find(" train { epochs: 1 }"), 20, "");
+  EXPECT_THAT(ParseExperimentText(no_train, "f"),
+              StatusIs(kInvalid, HasSubstr("teacher.reference needs teacher.train")));
+  std::string bad_sha = ok;
+  bad_sha.replace(bad_sha.find(sha), 64, "ABC");
+  EXPECT_THAT(ParseExperimentText(bad_sha, "f"),
+              StatusIs(kInvalid, AllOf(HasSubstr("teacher.reference.sha256"),
+                                       HasSubstr("64 lowercase hex digits, got 'ABC'"))));
+  std::string no_file = ok;
+  no_file.replace(no_file.find("file: \"q.safetensors\""), 21, "");
+  EXPECT_THAT(ParseExperimentText(no_file, "f"),
+              StatusIs(kInvalid, HasSubstr("conversion.qcfs_reference.file must be set")));
+}
+
+TEST(ExperimentConfigTest, FromScratchDropsEveryReference) {
+  SuiteConfig suite;
+  suite.mutable_base()->mutable_teacher()->mutable_reference()->set_file("a");
+  suite.mutable_base()->mutable_teacher()->mutable_train()->set_epochs(2);
+  suite.add_grids()->mutable_overrides()->mutable_conversion()->mutable_qcfs_reference()->set_file(
+      "b");
+  suite.add_grids()->add_timesteps(4);
+  DropReferenceWeights(suite);
+  EXPECT_FALSE(suite.base().teacher().has_reference());
+  EXPECT_EQ(suite.base().teacher().train().epochs(), 2);
+  EXPECT_FALSE(suite.grids(0).overrides().has_conversion());
+  EXPECT_FALSE(suite.grids(1).has_overrides());
+}
+
 TEST(ExperimentConfigTest, ResolutionFillsMethodDefaultsAndHashIgnoresNameAndPath) {
   auto c = ParseExperimentText(Experiment("method: LASNN_CURRICULUM seed: 7"), "x");
   ASSERT_THAT(c, IsOk());

@@ -48,6 +48,8 @@ bool HasFinishedRecord(const std::string& runs_dir, const std::string& hash) {
 struct Harness::Impl {
   HarnessOptions options;
   std::map<std::string, datasets::DatasetSplits> data;  // by DatasetSpec text
+  // Reference ANNs evaluated so far (teacher.h AnnSource::evaluated_references).
+  mutable std::map<std::string, TeacherResult> evaluated_references;
 
   void Progress(absl::string_view line) const {
     if (options.progress) {
@@ -61,6 +63,8 @@ struct Harness::Impl {
     AnnSource s;
     s.cache_dir =
         options.cache_dir.empty() ? JoinPath(options.runs_dir, "cache") : options.cache_dir;
+    s.source_dir = SourceDir(options.source_dir);
+    s.evaluated_references = &evaluated_references;
     s.progress = [this](absl::string_view line) { Progress(line); };
     return s;
   }
@@ -145,6 +149,7 @@ struct Harness::Impl {
     } else if (c.method() == QCFS) {
       LASNN_ASSIGN_OR_RETURN(Ann qcfs, ObtainQcfsAnn(c, *teacher, *splits, Anns()));
       record.set_train_seconds(qcfs.result.train_seconds());
+      *record.mutable_qcfs_ann() = qcfs.result;
       LASNN_RETURN_IF_ERROR(RunConversion(c, *splits, test, qcfs, record));
     } else {
       LASNN_RETURN_IF_ERROR(RunConversion(c, *splits, test, *teacher, record));

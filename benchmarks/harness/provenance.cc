@@ -34,13 +34,13 @@ std::optional<std::string> Git(const std::string& dir, std::vector<std::string> 
   return std::string(absl::StripTrailingAsciiWhitespace(r->output));
 }
 
+}  // namespace
+
 std::string SourceDir(const std::string& configured) {
   if (!configured.empty()) return configured;
   const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
   return workspace != nullptr ? workspace : ".";
 }
-
-}  // namespace
 
 void ApplyDeterminismSettings(const std::string& device) {
   at::globalContext().setDeterministicCuDNN(true);

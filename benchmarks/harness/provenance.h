@@ -23,6 +23,10 @@ struct ProvenanceOptions {
   std::string device = "cpu";  // "cpu", or the CUDA device recorded as gpu_model
 };
 
+// The source tree: `configured`, else $BUILD_WORKSPACE_DIRECTORY (set by `bazel run`), else ".".
+// Workspace-relative files of a config (reference weights) are relative to it.
+std::string SourceDir(const std::string& configured);
+
 // Reproducible GPU runs: deterministic cuDNN kernels, no cuDNN autotuning (which picks kernels by
 // timing), and LibTorch's deterministic algorithms (warn-only) on any device but "cpu", where they
 // stay off so that CPU results keep their kernels. Process-wide.

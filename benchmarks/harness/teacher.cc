@@ -93,6 +93,44 @@ absl::StatusOr<Ann> EvaluatedAnn(ModelSpec spec, Model model, const std::string&
   return ann;
 }
 
+// The ANN `spec` from reference weights (ReferenceWeights): the file's SHA-256 must be the
+// configured one (`field` names the config field in the error), then it is loaded and evaluated.
+absl::StatusOr<Ann> ReferenceAnn(const ModelSpec& spec, const ReferenceWeights& reference,
+                                 const std::string& field, const ExperimentConfig& c,
+                                 const datasets::Dataset& test, const AnnSource& source) {
+  const std::string& file = reference.file();
+  const std::string path = file.empty() || file[0] == '/' ? file : JoinPath(source.source_dir, file);
+  LASNN_ASSIGN_OR_RETURN(std::string sha, Sha256File(path));
+  if (sha != reference.sha256()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "reference weights ", path, ": SHA-256 ", sha, ", but ", field, ".sha256 is ",
+        reference.sha256(), "; the file is not the one this config was written for (run with "
+        "--from_scratch to train ", spec.name(), " from its train config instead)"));
+  }
+  LASNN_ASSIGN_OR_RETURN(Model model, BuildModel(spec, Mode::kAnn));
+  LASNN_RETURN_IF_ERROR(LoadWeights(path, *model));
+  datasets::DatasetSpec data = c.data();
+  data.clear_decode_threads();
+  const std::string key = absl::StrCat(sha, "|", data.SerializeAsString(), "|", c.device());
+  if (source.evaluated_references != nullptr) {
+    auto it = source.evaluated_references->find(key);
+    if (it != source.evaluated_references->end()) {
+      LASNN_ASSIGN_OR_RETURN(const c10::Device device, ResolveDevice(c.device()));
+      MoveToDevice(*model, device);
+      model->eval();
+      return Ann{spec, std::move(model), it->second};
+    }
+  }
+  LASNN_ASSIGN_OR_RETURN(Ann ann, EvaluatedAnn(spec, std::move(model), path, c, test));
+  ann.result.set_reference_file(file);
+  source.progress(absl::StrFormat("  %s from the reference weights %s (test accuracy %.2f%%)",
+                                  spec.name(), file, 100 * ann.result.test_accuracy()));
+  if (source.evaluated_references != nullptr) {
+    source.evaluated_references->emplace(key, ann.result);
+  }
+  return ann;
+}
+
 }  // namespace
 
 absl::StatusOr<Ann> ObtainTeacher(const ExperimentConfig& c, const datasets::DatasetSplits& splits,
@@ -106,6 +144,9 @@ absl::StatusOr<Ann> ObtainTeacher(const ExperimentConfig& c, const datasets::Dat
     for (const std::string& note : imported.notes) source.progress("  import: " + note);
     return EvaluatedAnn(std::move(imported.spec), std::move(imported.model), t.torchscript_file(),
                         c, splits.test);
+  }
+  if (t.has_reference()) {
+    return ReferenceAnn(t.model(), t.reference(), "teacher.reference", c, splits.test, source);
   }
   if (t.has_weights_file()) {
     LASNN_ASSIGN_OR_RETURN(Model model, BuildModel(t.model(), Mode::kAnn));
@@ -130,6 +171,11 @@ absl::StatusOr<Ann> ObtainQcfsAnn(const ExperimentConfig& c, const Ann& teacher,
   *key.mutable_teacher()->mutable_model() = spec;
   *key.mutable_teacher()->mutable_train() = c.conversion().qcfs_train();
   key.mutable_teacher()->clear_weights_file();
+  key.mutable_teacher()->clear_reference();
+  if (c.conversion().has_qcfs_reference()) {
+    return ReferenceAnn(spec, c.conversion().qcfs_reference(), "conversion.qcfs_reference", c,
+                        splits.test, source);
+  }
   const std::string dir = JoinPath(source.cache_dir, "qcfs_" + TeacherCacheKey(key));
   return TrainOrLoadAnn(spec, c.conversion().qcfs_train(), c, dir, splits, source);
 }

@@ -11,6 +11,7 @@
 #define LASNN_BENCHMARKS_HARNESS_TEACHER_H_
 
 #include <functional>
+#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -32,13 +33,21 @@ struct Ann {
 
 struct AnnSource {
   std::string cache_dir;  // root of the teacher cache
+  // The directory relative reference-weights files (TeacherConfig.reference) are read from.
+  std::string source_dir = ".";
+  // Optional: results of reference ANNs already evaluated in this process, by weights SHA-256,
+  // dataset and device (a sweep evaluates each reference file once, as the cache does for
+  // trained ANNs).
+  std::map<std::string, TeacherResult>* evaluated_references = nullptr;
   // Receives progress lines (training, cache hits, import notes); must be set.
   std::function<void(absl::string_view)> progress;
 };
 
 // The teacher of the resolved experiment `c`. Errors: those of the TorchScript import (naming
 // what does not map), of the weights file, of the cache (teacher_cache.h), and of training
-// (InvalidArgument naming a config field; Aborted when the ANN diverges or collapses).
+// (InvalidArgument naming a config field; Aborted when the ANN diverges or collapses); a
+// reference weights file whose SHA-256 is not the configured one is FailedPrecondition naming
+// the file and the field.
 absl::StatusOr<Ann> ObtainTeacher(const ExperimentConfig& c, const datasets::DatasetSplits& splits,
                                   const AnnSource& source);
 
