@@ -29,8 +29,8 @@ TEST(CheckedInConfigsTest, SuitesParseAndExpand) {
   }
   auto fmnist = LoadSuiteFile("benchmarks/suites/fmnist.textproto");
   auto all = ExpandSuite(*fmnist);
-  // 3 methods x 3 seeds at T = 4, 4 conversions; every method on the same 2,000 test images.
-  EXPECT_EQ(all->size(), 9u + 4u);
+  // 3 methods x 3 seeds at T = 4, 6 conversions; every method on the same 2,000 test images.
+  EXPECT_EQ(all->size(), 9u + 6u);
   for (const ExperimentConfig& c : *all) EXPECT_EQ(c.eval().test_subset(), 2000) << c.name();
   // Three paradigms x 3 seeds, and joint with the former attention loss x 3 seeds, all at T = 4
   // on one budget.

@@ -203,12 +203,14 @@ Difference DifferenceVsAnn(const RunsAt& a, const TeacherResult* teacher) {
   std::vector<PairRows> pairs;
   std::vector<const EvalOutcomes*> anns;
   for (const RunRecord* r : a.runs) {
-    if (r->config().method() == QCFS) {
-      d.basis = "its ANN (QCFS-trained) has no per-image outcomes";
-      return d;
-    }
     const EvalOutcomes* ann = nullptr;
-    if (r->has_teacher()) {
+    if (r->config().method() == QCFS) {
+      if (!r->qcfs_ann().has_outcomes()) {
+        d.basis = "its ANN (QCFS-trained) has no per-image outcomes";
+        return d;
+      }
+      ann = &r->qcfs_ann().outcomes();
+    } else if (r->has_teacher()) {
       if (r->teacher().has_outcomes()) ann = &r->teacher().outcomes();
     } else if (teacher != nullptr && teacher->has_outcomes()) {
       ann = &teacher->outcomes();

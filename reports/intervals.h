@@ -64,8 +64,8 @@ Difference DifferenceOf(const RunsAt& a, const RunsAt& b);
 
 // runs - their ANN on the images both evaluated: the ANN's outcomes are the run's teacher's
 // (TeacherResult.outcomes), else `teacher`'s (the dataset's, for methods without a teacher, may be
-// null). QCFS is compared with its own QCFS-trained ANN, whose outcomes records do not carry:
-// unavailable. One run: paired bootstrap; several: Student-t over the per-run differences widened
+// null). QCFS is compared with its own QCFS-trained ANN (RunRecord.qcfs_ann), unavailable in
+// older records, which do not carry it. One run: paired bootstrap; several: Student-t over the per-run differences widened
 // to the pooled paired bootstrap, as DifferenceOf.
 Difference DifferenceVsAnn(const RunsAt& a, const TeacherResult* teacher);
 
