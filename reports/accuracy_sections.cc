@@ -141,7 +141,8 @@ void ComparisonSection(const Dataset& d, Doc& doc) {
   notes.push_back(
       "Gap to ANN = ANN accuracy − SNN accuracy in percentage points; the ANN is the teacher "
       "evaluated on the same test images (QCFS: its own QCFS-trained ANN; Direct training has no "
-      "teacher and is compared with the dataset's teacher).");
+      "teacher and is compared with the dataset's teacher, on its images where both carry "
+      "per-image outcomes, else on the teacher's).");
   notes.push_back(absl::StrCat(
       "Accuracy: the mean over seeds. 95% interval: for one run, the bootstrap over its test "
       "images (images; ",

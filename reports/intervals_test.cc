@@ -180,6 +180,11 @@ TEST(IntervalsTest, DifferenceVsAnn) {
   RunRecord qcfs = kd;
   qcfs.mutable_config()->set_method(QCFS);
   EXPECT_THAT(DifferenceVsAnn(RunsAt{{&qcfs}, 2}, &teacher).basis, HasSubstr("QCFS"));
+  // With its QCFS ANN's outcomes (RunRecord.qcfs_ann): compared with that ANN, not the teacher.
+  *qcfs.mutable_qcfs_ann()->mutable_outcomes() = Outcomes(0, {FirstRight(n, 910)});
+  const Difference own = DifferenceVsAnn(RunsAt{{&qcfs}, 2}, &teacher);
+  ASSERT_TRUE(own.available) << own.basis;
+  EXPECT_NEAR(own.estimate, -0.01, 1e-12);
 }
 
 TEST(IntervalsTest, ReachRatioOfACurveAndOfTrainedGroups) {

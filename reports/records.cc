@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -120,10 +121,35 @@ std::string SamplesOf(const std::vector<const RunRecord*>& runs) {
   return absl::StrJoin(s, " / ");
 }
 
+namespace {
+
+// The ANN's accuracy on the images `run` evaluated, from the ANN's per-image outcomes over a range
+// of the same test split that contains them; nullopt when either has none or the range is
+// outside.
+std::optional<double> AccuracyOnImagesOf(const EvalOutcomes& run, const EvalOutcomes& ann) {
+  const int64_t begin = static_cast<int64_t>(run.first_image()) - ann.first_image();
+  const int64_t n = run.num_images();
+  if (n <= 0 || begin < 0 || begin + n > ann.num_images() || ann.predicted_at_t_size() == 0 ||
+      static_cast<int64_t>(ann.labels().size()) != ann.num_images() ||
+      static_cast<int64_t>(ann.predicted_at_t(0).size()) != ann.num_images()) {
+    return std::nullopt;
+  }
+  int64_t right = 0;
+  for (int64_t i = begin; i < begin + n; ++i) right += ann.labels()[i] == ann.predicted_at_t(0)[i];
+  return static_cast<double>(right) / static_cast<double>(n);
+}
+
+}  // namespace
+
 double AnnOf(const RunRecord& r, const TeacherResult* teacher) {
   if (r.has_ann_accuracy()) return r.ann_accuracy();
   if (r.has_teacher() && r.teacher().has_test_accuracy()) return r.teacher().test_accuracy();
-  if (teacher != nullptr) return teacher->test_accuracy();
+  if (teacher != nullptr) {
+    if (r.has_outcomes() && teacher->has_outcomes()) {
+      if (std::optional<double> a = AccuracyOnImagesOf(r.outcomes(), teacher->outcomes())) return *a;
+    }
+    return teacher->test_accuracy();
+  }
   return std::nan("");
 }
 

@@ -57,7 +57,8 @@ bool RecordLess(const RunRecord* a, const RunRecord* b);
 std::string SamplesOf(const std::vector<const RunRecord*>& runs);
 
 // The ANN accuracy `r` is compared with: ann_accuracy, else its teacher's test accuracy, else
-// `teacher`'s (may be null); NaN when none is known.
+// `teacher`'s (may be null; on the images `r` evaluated when both carry per-image outcomes); NaN
+// when none is known.
 double AnnOf(const RunRecord& r, const TeacherResult* teacher);
 
 // First t (1-based) with accuracy within 1 point of `ann`: the record's timesteps_within_1pt

@@ -1,6 +1,7 @@
 #include "reports/records.h"
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "benchmarks/experiment/experiment.pb.h"
@@ -145,6 +146,25 @@ TEST(RecordsTest, AnnOfPrefersTheRecordsOwnAnn) {
   EXPECT_DOUBLE_EQ(AnnOf(r, &fallback), 0.92);
   r.set_ann_accuracy(0.95);
   EXPECT_DOUBLE_EQ(AnnOf(r, &fallback), 0.95);
+}
+
+TEST(RecordsTest, AnnOfADatasetTeacherIsOnTheRunsImagesWhenBothHaveOutcomes) {
+  // The teacher on images 0..9: right on 0..4 only (50%, its whole-split accuracy).
+  TeacherResult teacher;
+  teacher.set_test_accuracy(0.5);
+  EvalOutcomes* a = teacher.mutable_outcomes();
+  a->set_first_image(0);
+  a->set_num_images(10);
+  a->set_labels(std::string(10, '\1'));
+  a->add_predicted_at_t(std::string(5, '\1') + std::string(5, '\2'));
+  RunRecord direct;  // no teacher of its own, evaluated on images 2..5
+  direct.mutable_outcomes()->set_first_image(2);
+  direct.mutable_outcomes()->set_num_images(4);
+  EXPECT_DOUBLE_EQ(AnnOf(direct, &teacher), 0.75);
+  direct.mutable_outcomes()->set_first_image(8);  // beyond the teacher's images: its accuracy
+  EXPECT_DOUBLE_EQ(AnnOf(direct, &teacher), 0.5);
+  direct.clear_outcomes();
+  EXPECT_DOUBLE_EQ(AnnOf(direct, &teacher), 0.5);
 }
 
 TEST(RecordsTest, WithinOnePoint) {
