@@ -199,6 +199,12 @@ absl::Status Reproduce(const std::string& command) {
   ro.title = absl::StrCat("LaSNN-Bench: ", suite.description().empty() ? suite.name()
                                                                        : suite.description());
   ro.reproduce_command = command;
+  ro.note = suite.report_note();
+  if (absl::GetFlag(FLAGS_from_scratch)) {
+    absl::StrAppend(&ro.note, ro.note.empty() ? "" : " ",
+                    "Run with --from_scratch: every ANN the suite ships reference weights for was "
+                    "trained in this run.");
+  }
   LASNN_RETURN_IF_ERROR(WriteReports(runs, out, ro));
   std::printf("%s: %d experiments, %d ran, %d from earlier records, %d failed, %d diverged or "
               "collapsed\nreport: %s\n        %s\n",
