@@ -2,6 +2,7 @@
 // the presets they document; the reference weights a suite names are shipped, have the SHA-256
 // it states and load into its models.
 #include <string>
+#include <vector>
 
 #include "benchmarks/experiment/experiment_config.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -18,15 +19,22 @@ namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
 
+constexpr const char* kSuites[] = {"fmnist",           "fmnist_quick", "fmnist_full",
+                                   "fmnist_regression", "fmnist_paradigms", "cifar10",
+                                   "cifar100",          "tinyimagenet"};
+
+// The experiments of benchmarks/suites/<name>.textproto.
+std::vector<ExperimentConfig> Expanded(const std::string& name) {
+  auto suite = LoadSuiteFile("benchmarks/suites/" + name + ".textproto");
+  EXPECT_TRUE(suite.ok()) << name << ": " << suite.status();
+  if (!suite.ok()) return {};
+  auto all = ExpandSuite(*suite);
+  EXPECT_TRUE(all.ok()) << name << ": " << all.status();
+  return all.ok() ? *all : std::vector<ExperimentConfig>{};
+}
+
 TEST(CheckedInConfigsTest, SuitesParseAndExpand) {
-  for (const char* name : {"fmnist", "fmnist_quick", "fmnist_full", "fmnist_regression",
-                           "fmnist_paradigms", "cifar10", "cifar100", "tinyimagenet"}) {
-    auto suite = LoadSuiteFile(std::string("benchmarks/suites/") + name + ".textproto");
-    ASSERT_TRUE(suite.ok()) << name << ": " << suite.status();
-    auto all = ExpandSuite(*suite);
-    ASSERT_TRUE(all.ok()) << all.status();
-    EXPECT_GE(all->size(), 5u) << name;
-  }
+  for (const char* name : kSuites) EXPECT_GE(Expanded(name).size(), 5u) << name;
   auto fmnist = LoadSuiteFile("benchmarks/suites/fmnist.textproto");
   auto all = ExpandSuite(*fmnist);
   // 3 methods x 3 seeds at T = 4, 6 conversions; every method on the same 2,000 test images.
@@ -60,13 +68,8 @@ void ExpectShippedAndLoadable(const ReferenceWeights& reference, const ModelSpec
 
 TEST(CheckedInConfigsTest, ReferenceWeightsAreShippedWithTheirChecksums) {
   int references = 0;
-  for (const char* name : {"fmnist", "fmnist_quick", "fmnist_full", "fmnist_regression",
-                           "fmnist_paradigms", "cifar10", "cifar100", "tinyimagenet"}) {
-    auto suite = LoadSuiteFile(std::string("benchmarks/suites/") + name + ".textproto");
-    ASSERT_TRUE(suite.ok()) << name << ": " << suite.status();
-    auto all = ExpandSuite(*suite);
-    ASSERT_TRUE(all.ok()) << all.status();
-    for (const ExperimentConfig& c : *all) {
+  for (const char* name : kSuites) {
+    for (const ExperimentConfig& c : Expanded(name)) {
       if (c.teacher().has_reference()) {
         ExpectShippedAndLoadable(c.teacher().reference(), c.teacher().model());
         ++references;
