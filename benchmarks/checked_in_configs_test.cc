@@ -35,19 +35,15 @@ std::vector<ExperimentConfig> Expanded(const std::string& name) {
 
 TEST(CheckedInConfigsTest, SuitesParseAndExpand) {
   for (const char* name : kSuites) EXPECT_GE(Expanded(name).size(), 5u) << name;
-  auto fmnist = LoadSuiteFile("benchmarks/suites/fmnist.textproto");
-  auto all = ExpandSuite(*fmnist);
+  const std::vector<ExperimentConfig> all = Expanded("fmnist");
   // 3 methods x 3 seeds at T = 4, 6 conversions; every method on the same 2,000 test images.
-  EXPECT_EQ(all->size(), 9u + 6u);
-  for (const ExperimentConfig& c : *all) EXPECT_EQ(c.eval().test_subset(), 2000) << c.name();
+  EXPECT_EQ(all.size(), 9u + 6u);
+  for (const ExperimentConfig& c : all) EXPECT_EQ(c.eval().test_subset(), 2000) << c.name();
   // Three paradigms x 3 seeds, and joint with the former attention loss x 3 seeds, all at T = 4
   // on one budget.
-  auto paradigms = LoadSuiteFile("benchmarks/suites/fmnist_paradigms.textproto");
-  ASSERT_TRUE(paradigms.ok()) << paradigms.status();
-  auto runs = ExpandSuite(*paradigms);
-  ASSERT_TRUE(runs.ok()) << runs.status();
-  ASSERT_EQ(runs->size(), 12u);
-  for (const ExperimentConfig& r : *runs) {
+  const std::vector<ExperimentConfig> runs = Expanded("fmnist_paradigms");
+  ASSERT_EQ(runs.size(), 12u);
+  for (const ExperimentConfig& r : runs) {
     EXPECT_EQ(r.train().timesteps(), 4) << r.name();
     EXPECT_EQ(r.train().epochs(), 2) << r.name();
     EXPECT_EQ(r.train().max_steps_per_epoch(), 300) << r.name();
