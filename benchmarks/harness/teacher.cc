@@ -121,7 +121,9 @@ absl::StatusOr<Ann> ReferenceAnn(const ModelSpec& spec, const ReferenceWeights& 
       return Ann{spec, std::move(model), it->second};
     }
   }
-  LASNN_ASSIGN_OR_RETURN(Ann ann, EvaluatedAnn(spec, std::move(model), path, c, test));
+  Ann ann{spec, std::move(model), {}};
+  LASNN_ASSIGN_OR_RETURN(ann.result, EvaluateAnn(ann.model, ann.spec, test, c));
+  ann.result.set_weights_sha256(sha);  // checked above; not hashed again
   ann.result.set_reference_file(file);
   source.progress(absl::StrFormat("  %s from the reference weights %s (test accuracy %.2f%%)",
                                   spec.name(), file, 100 * ann.result.test_accuracy()));
