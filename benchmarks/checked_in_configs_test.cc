@@ -40,15 +40,24 @@ TEST(CheckedInConfigsTest, SuitesParseAndExpand) {
   EXPECT_EQ(all.size(), 9u + 6u);
   for (const ExperimentConfig& c : all) EXPECT_EQ(c.eval().test_subset(), 2000) << c.name();
   // Three paradigms x 3 seeds, and joint with the former attention loss x 3 seeds, all at T = 4
-  // on one budget.
+  // on the main job's budget; its joint runs are the main job's experiments (names aside).
   const std::vector<ExperimentConfig> runs = Expanded("fmnist_paradigms");
   ASSERT_EQ(runs.size(), 12u);
+  int joint_as_main = 0;
   for (const ExperimentConfig& r : runs) {
     EXPECT_EQ(r.train().timesteps(), 4) << r.name();
     EXPECT_EQ(r.train().epochs(), 2) << r.name();
-    EXPECT_EQ(r.train().max_steps_per_epoch(), 300) << r.name();
+    EXPECT_EQ(r.train().max_steps_per_epoch(), 600) << r.name();
     EXPECT_EQ(r.train().distill().method(), DistillConfig::LASNN) << r.name();
+    EXPECT_EQ(r.eval().test_subset(), 2000) << r.name();
+    for (ExperimentConfig m : all) {
+      ExperimentConfig p = r;
+      m.clear_name();
+      p.clear_name();
+      if (MessageDifferencer::Equals(m, p)) ++joint_as_main;
+    }
   }
+  EXPECT_EQ(joint_as_main, 3);
 }
 
 // The shipped file of `reference` has its SHA-256 and loads into `spec`.
