@@ -13,6 +13,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace lasnn {
 
@@ -51,6 +52,47 @@ at::Tensor PoissonEncode(const at::Tensor& x, int64_t steps, uint64_t seed);
 // so x = 1 spikes at step 0 and tiny x at the last step; x = 0 never spikes. Deterministic, not
 // differentiable.
 at::Tensor LatencyEncode(const at::Tensor& x, int64_t steps);
+
+// How images become an SNN's input (lasnn/models EncoderSpec.Kind names the same codes).
+enum class InputCode { kDirect, kPoisson, kLatency };
+
+// The input pipeline of training, evaluation and conversion: raw images in [0, 1] are encoded,
+// then normalised per channel, (s - mean[c]) / std[c], so that a rate code's mean over steps is
+// the normalised image an ANN sees (and a converted SNN's input averages to its ANN's input).
+//  - Direct: the normalised image itself ([B, ...]; the model repeats it over the steps).
+//  - Poisson: each element's spike at step t is u < x, with u uniform in [0, 1) (24 bits) drawn
+//    from SplitMix64 keyed by (seed, stream, dataset index of the image, t, element): the same
+//    image gets the same train at any batch size, thread count or device, and on resume.
+//    `stream` separates draws: 0 for evaluation, 1 + epoch in training.
+//  - Latency: LatencyEncode's code (spike at round((1 - x) * (steps - 1)) for x > 0).
+// Every output is on the device and of the dtype of `raw`.
+class InputEncoder {
+ public:
+  // mean, std: one entry per channel (std > 0; TORCH_CHECK); seed keys the Poisson draws.
+  InputEncoder(InputCode code, std::vector<double> mean, std::vector<double> std, uint64_t seed);
+
+  InputCode code() const { return code_; }
+
+  // (raw - mean) / std per channel; raw: float [B, C, ...].
+  at::Tensor Normalise(const at::Tensor& raw) const;
+
+  // Steps [first, first + count) of the `steps`-step code of raw (float [B, C, ...], values in
+  // [0, 1]), normalised: [count, B, C, ...]. indices: int64 [B] on the CPU, the images' dataset
+  // indices. Direct: Normalise(raw) repeated over the count steps (a view). TORCH_CHECK on bad
+  // shapes, values outside [0, 1] or steps outside [0, steps).
+  at::Tensor EncodeSteps(const at::Tensor& raw, const at::Tensor& indices, uint64_t stream,
+                         int64_t steps, int64_t first, int64_t count) const;
+
+  // The model's input for `steps` steps: Normalise(raw) [B, C, ...] for direct encoding (the model
+  // repeats it), else EncodeSteps(raw, indices, stream, steps, 0, steps) [steps, B, C, ...].
+  at::Tensor Encode(const at::Tensor& raw, const at::Tensor& indices, uint64_t stream,
+                    int64_t steps) const;
+
+ private:
+  InputCode code_;
+  std::vector<double> mean_, std_;
+  uint64_t seed_;
+};
 
 }  // namespace lasnn
 

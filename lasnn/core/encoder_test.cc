@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 #include <gtest/gtest.h>
 
@@ -124,6 +125,99 @@ TEST(LatencyEncodeTest, SpikesOnceAtTheDocumentedStep) {
   // One step: every positive input spikes at once.
   EXPECT_TRUE(at::equal(LatencyEncode(x, 1)[0], x.gt(0).to(at::kDouble)));
   ExpectThrowsWith([] { LatencyEncode(at::tensor({2.0}), 3); }, "must lie in [0, 1]");
+}
+
+// Raw images [B, 2, 4, 4] in [0, 1] with a few exact 0s and 1s, and their dataset indices.
+at::Tensor RawImages(int64_t batch) {
+  at::manual_seed(3);
+  at::Tensor x = at::rand({batch, 2, 4, 4});
+  x.select(2, 0).fill_(0);
+  x.select(2, 1).fill_(1);
+  return x;
+}
+
+InputEncoder Encoder(InputCode code) { return InputEncoder(code, {0.25, 0.5}, {0.5, 2.0}, 11); }
+
+TEST(InputEncoderTest, DirectIsTheNormalisedImage) {
+  const at::Tensor x = RawImages(3);
+  const at::Tensor idx = at::arange(3, at::kLong);
+  const at::Tensor normalised = Encoder(InputCode::kDirect).Encode(x, idx, 0, 4);
+  ASSERT_EQ(normalised.sizes(), x.sizes());
+  EXPECT_TRUE(at::allclose(normalised.select(1, 0), (x.select(1, 0) - 0.25) / 0.5));
+  EXPECT_TRUE(at::allclose(normalised.select(1, 1), (x.select(1, 1) - 0.5) / 2.0));
+  const at::Tensor steps = Encoder(InputCode::kDirect).EncodeSteps(x, idx, 0, 4, 1, 2);
+  ASSERT_EQ(steps.size(0), 2);
+  EXPECT_TRUE(at::equal(steps[1], normalised));
+}
+
+// An image's Poisson train depends on its dataset index, the stream and t only: not on the batch
+// it is in, its position there, the steps asked for, or the thread count.
+TEST(InputEncoderTest, PoissonIsKeyedByImageAndStep) {
+  const InputEncoder enc = Encoder(InputCode::kPoisson);
+  const at::Tensor x = RawImages(4);
+  const at::Tensor idx = at::tensor({7, 3, 12, 0}, at::kLong);
+  const at::Tensor all = enc.Encode(x, idx, /*stream=*/2, /*steps=*/6);
+  ASSERT_EQ(all.sizes(), (std::vector<int64_t>{6, 4, 2, 4, 4}));
+  // Image 12 alone, and the batch reversed.
+  const at::Tensor one = enc.Encode(x.narrow(0, 2, 1), idx.narrow(0, 2, 1), 2, 6);
+  EXPECT_TRUE(at::equal(one.select(1, 0), all.select(1, 2)));
+  const at::Tensor rev = at::arange(3, -1, -1, at::kLong);
+  EXPECT_TRUE(at::equal(enc.Encode(x.index_select(0, rev), idx.index_select(0, rev), 2, 6),
+                        all.index_select(1, rev)));
+  // A window of steps is the same slice of the whole train.
+  EXPECT_TRUE(at::equal(enc.EncodeSteps(x, idx, 2, 6, 3, 2), all.narrow(0, 3, 2)));
+  const int threads = at::get_num_threads();
+  at::set_num_threads(1);
+  EXPECT_TRUE(at::equal(enc.Encode(x, idx, 2, 6), all));
+  at::set_num_threads(threads);
+  // Another stream, seed or index draws anew.
+  EXPECT_FALSE(at::equal(enc.Encode(x, idx, 3, 6), all));
+  EXPECT_FALSE(at::equal(InputEncoder(InputCode::kPoisson, {0.25, 0.5}, {0.5, 2.0}, 12)
+                             .Encode(x, idx, 2, 6),
+                         all));
+  EXPECT_FALSE(at::equal(enc.Encode(x, idx + 1, 2, 6), all));
+}
+
+// Poisson spikes are 0 / 1 before normalisation, x = 0 never and x = 1 always spikes, and the
+// mean over many steps approaches the normalised image.
+TEST(InputEncoderTest, PoissonRatesApproachTheNormalisedImage) {
+  const InputEncoder enc = Encoder(InputCode::kPoisson);
+  const at::Tensor x = RawImages(2);
+  const at::Tensor idx = at::arange(2, at::kLong);
+  const int64_t steps = 4000;
+  const at::Tensor s = enc.Encode(x, idx, 0, steps);
+  // Undo the normalisation: channel 0 scale 0.5 shift 0.25, channel 1 scale 2 shift 0.5.
+  const at::Tensor mean = at::tensor({0.25, 0.5}).view({1, 1, 2, 1, 1});
+  const at::Tensor std = at::tensor({0.5, 2.0}).view({1, 1, 2, 1, 1});
+  const at::Tensor spikes = s * std + mean;
+  EXPECT_TRUE(at::allclose(spikes, spikes.round(), 0, 1e-6));
+  EXPECT_EQ(spikes.select(3, 0).abs().max().item<float>(), 0.0f);
+  EXPECT_GT(spikes.select(3, 1).min().item<float>(), 0.999f);
+  EXPECT_LT((spikes.mean(0) - x).abs().max().item<float>(), 0.04f);
+  EXPECT_TRUE(at::allclose(s.mean(0), enc.Normalise(x), 0, 0.1));
+}
+
+TEST(InputEncoderTest, LatencyIsLatencyEncodeNormalised) {
+  const InputEncoder enc = Encoder(InputCode::kLatency);
+  const at::Tensor x = RawImages(3);
+  const at::Tensor idx = at::arange(3, at::kLong);
+  const at::Tensor expected = LatencyEncode(x, 5);
+  const at::Tensor got = enc.Encode(x, idx, 0, 5);
+  for (int64_t t = 0; t < 5; ++t) EXPECT_TRUE(at::allclose(got[t], enc.Normalise(expected[t])));
+  EXPECT_TRUE(at::equal(enc.EncodeSteps(x, idx, 0, 5, 2, 3), got.narrow(0, 2, 3)));
+}
+
+TEST(InputEncoderTest, RejectsBadInput) {
+  const InputEncoder enc = Encoder(InputCode::kPoisson);
+  const at::Tensor idx = at::arange(2, at::kLong);
+  ExpectThrowsWith([&] { enc.Encode(at::full({2, 2, 3, 3}, 1.5), idx, 0, 4); },
+                   "must lie in [0, 1]");
+  ExpectThrowsWith([&] { enc.Encode(at::rand({2, 3, 3, 3}), idx, 0, 4); }, "C = 2");
+  ExpectThrowsWith([&] { enc.Encode(at::rand({2, 2, 3, 3}), at::arange(3, at::kLong), 0, 4); },
+                   "indices must be [B]");
+  ExpectThrowsWith([&] { enc.EncodeSteps(at::rand({2, 2, 3, 3}), idx, 0, 4, 3, 2); },
+                   "not within [0, 4)");
+  ExpectThrowsWith([] { InputEncoder(InputCode::kPoisson, {0.5}, {0.0}, 1); }, "std must be > 0");
 }
 
 }  // namespace

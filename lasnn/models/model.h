@@ -97,6 +97,8 @@ class ModelImpl : public torch::nn::Module {
   ModelOutput forward(const torch::Tensor& input, const ForwardOptions& options = {});
 
   Mode mode() const { return mode_; }
+  // The spec's encoder: for an SNN not DIRECT, forward takes encoded [T, B, C, H, W] input.
+  EncoderSpec::Kind encoding() const { return encoding_; }
   const ModelPlan& plan() const { return plan_; }
   const NeuronOptions& neuron_options() const { return neuron_; }
 

@@ -3,9 +3,14 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include <optional>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "datasets/batcher.h"
+#include "lasnn/core/encoder.h"
+#include "lasnn/models/model_spec.h"
 #include "lasnn/training/data_split.h"
 #include "util/status_macros.h"
 #include "util/torch_status.h"
@@ -43,9 +48,18 @@ absl::StatusOr<EvalResult> EvaluateAccuracy(Model& model, const datasets::Datase
                          datasets::DefaultBatcherOptions(data.name, /*training=*/false));
   bopts.batch_size = options.batch_size;
   bopts.device = options.device;
+  const bool snn = model->mode() == Mode::kSnn;
+  std::optional<InputEncoder> encoder;
+  if (snn && model->encoding() != EncoderSpec::DIRECT) {
+    encoder.emplace(InputCodeOf(model->encoding()),
+                    std::vector<double>(bopts.mean.begin(), bopts.mean.end()),
+                    std::vector<double>(bopts.std.begin(), bopts.std.end()),
+                    options.encoding_seed);
+    bopts.mean.assign(bopts.mean.size(), 0.0f);  // raw images in [0, 1]
+    bopts.std.assign(bopts.std.size(), 1.0f);
+  }
   LASNN_ASSIGN_OR_RETURN(auto batcher, datasets::Batcher::Create(data, bopts));
 
-  const bool snn = model->mode() == Mode::kSnn;
   const int64_t steps = snn ? options.timesteps : 1;
   const bool was_training = model->is_training();
   model->eval();
@@ -62,7 +76,10 @@ absl::StatusOr<EvalResult> EvaluateAccuracy(Model& model, const datasets::Datase
       fopts.timesteps = steps;
       fopts.cumulative_logits = true;
       fopts.taps = false;
-      ModelOutput out = model->forward(batch->images, fopts);
+      const at::Tensor input =
+          encoder ? encoder->Encode(batch->images, batch->indices, /*stream=*/0, steps)
+                  : batch->images;
+      ModelOutput out = model->forward(input, fopts);
       at::Tensor pred = out.cumulative_logits.argmax(/*dim=*/2);  // [T, B]
       correct += pred.eq(batch->labels.unsqueeze(0)).sum(/*dim=*/1);
       if (options.keep_predictions) predictions.push_back(pred);

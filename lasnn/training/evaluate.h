@@ -18,6 +18,8 @@ struct EvalOptions {
   int64_t batch_size = 256;
   int64_t max_samples = 0;  // 0: the whole dataset; else its first max_samples
   bool keep_predictions = false;  // fill EvalResult::predictions
+  // An SNN whose encoder is not direct: the seed of its Poisson draws (InputEncoder, stream 0).
+  uint64_t encoding_seed = 0;
   c10::Device device = c10::Device(c10::kCPU);
 };
 
@@ -33,7 +35,9 @@ struct EvalResult {
 };
 
 // Runs `model` in eval mode under NoGradGuard (restores its previous train/eval mode).
-// Normalisation is the dataset's (dataset_info.h). Errors: InvalidArgument for bad options or a
+// Normalisation is the dataset's (dataset_info.h); an SNN whose encoder is not direct gets the
+// code of the raw images, normalised after encoding (lasnn/core/encoder.h InputEncoder), keyed by
+// the images' indices in `dataset`. Errors: InvalidArgument for bad options or a
 // dataset/model shape mismatch (naming both shapes).
 absl::StatusOr<EvalResult> EvaluateAccuracy(Model& model, const datasets::Dataset& dataset,
                                             const EvalOptions& options);

@@ -21,7 +21,9 @@
 #include "absl/strings/str_format.h"
 #include "datasets/batcher.h"
 #include "lasnn/core/device.h"
+#include "lasnn/core/encoder.h"
 #include "lasnn/models/frozen_ann.h"
+#include "lasnn/models/model_spec.h"
 #include "lasnn/training/checkpoint.h"
 #include "lasnn/training/distill_loss.h"
 #include "lasnn/training/evaluate.h"
@@ -76,6 +78,12 @@ struct StepLosses {
   bool has_feature = false;  // the step computed the attention / feature term
 };
 
+// A step's inputs: the student's (normalised images, or their code [T, B, C, H, W] when its
+// encoder is not direct), the teacher's (normalised images) and the labels.
+struct StepInput {
+  at::Tensor student, teacher, labels;
+};
+
 // One training run: Setup builds everything (models on the device, aligners, optimiser,
 // batcher), OpenRun the metrics log and the resumed state, then each epoch is a loop of
 // Step (device work only), Meter (device-side sums), LogWindow (the host read, at log
@@ -107,11 +115,19 @@ class Loop {
   absl::Status EnterPhase(int64_t phase);
   // One optimisation step on `batch` at learning rate `lr`: forward, backward, gradient
   // all-reduce (data-parallel), update. Device work only: no host read, no I/O.
-  StepLosses Step(const datasets::Batch& batch, double lr, int64_t active_pairs, int64_t phase);
-  StepLosses Forward(const datasets::Batch& batch, int64_t active_pairs);
+  StepLosses Step(const StepInput& input, double lr, int64_t active_pairs, int64_t phase);
+  StepLosses Forward(const StepInput& input, int64_t active_pairs);
   // STAGE_BY_STAGE: the loss of a stage phase, pair `pair`'s attention term alone; the student
   // runs up to that pair's tap only.
-  StepLosses StageForward(const datasets::Batch& batch, int64_t pair);
+  StepLosses StageForward(const StepInput& input, int64_t pair);
+  // The step's inputs from a batch of `epoch` (the batcher's images: normalised, or raw in [0, 1]
+  // when the student's encoder is not direct).
+  StepInput Inputs(const datasets::Batch& batch, int64_t epoch) const {
+    if (!encoder_) return StepInput{batch.images, batch.images, batch.labels};
+    return StepInput{encoder_->Encode(batch.images, batch.indices, /*stream=*/1 + epoch,
+                                      t_.timesteps()),
+                     encoder_->Normalise(batch.images), batch.labels};
+  }
   // Adds a step's losses to the window's device-side sums.
   void Meter(const StepLosses& losses, int64_t images);
   // Reads the window's sums on the host (the loop's only synchronisation), writes a progress
@@ -194,6 +210,8 @@ class Loop {
   std::optional<FrozenAnn> frozen_teacher_;  // the teacher, when options.freeze_teacher
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<datasets::Batcher> batcher_;
+  // A student SNN whose encoder is not direct: the batcher yields raw images, encoded here.
+  std::optional<InputEncoder> encoder_;
   int64_t steps_per_epoch_ = 0;
   int64_t total_steps_ = 0;
 
@@ -325,6 +343,14 @@ absl::Status Loop::Setup(const datasets::Dataset& train) {
   bopts.drop_last = train.images.size(0) >= bopts.batch_size;
   bopts.device = options_.device;
   bopts.prefetch_batches = 2;
+  if (snn_ && model_->encoding() != EncoderSpec::DIRECT) {
+    // Encoded input: the batcher's images stay raw ([0, 1]); the encoder normalises after coding.
+    encoder_.emplace(InputCodeOf(model_->encoding()),
+                     std::vector<double>(bopts.mean.begin(), bopts.mean.end()),
+                     std::vector<double>(bopts.std.begin(), bopts.std.end()), t_.seed());
+    bopts.mean.assign(bopts.mean.size(), 0.0f);
+    bopts.std.assign(bopts.std.size(), 1.0f);
+  }
   LASNN_ASSIGN_OR_RETURN(batcher_, datasets::Batcher::Create(train, bopts));
   steps_per_epoch_ = batcher_->batches_per_epoch();
   if (t_.max_steps_per_epoch() > 0) {
@@ -352,14 +378,14 @@ absl::Status Loop::PlanPhases() {
   return absl::OkStatus();
 }
 
-StepLosses Loop::Forward(const datasets::Batch& batch, int64_t active_pairs) {
+StepLosses Loop::Forward(const StepInput& input, int64_t active_pairs) {
   const bool need_taps = (uses_attention_ || uses_features_) && active_pairs > 0;
   ForwardOptions fo;
   fo.timesteps = snn_ ? t_.timesteps() : 1;
   fo.taps = need_taps;
-  ModelOutput out = model_->forward(batch.images, fo);  // logits [B, K]
+  ModelOutput out = model_->forward(input.student, fo);  // logits [B, K]
   StepLosses l;
-  l.ce = at::cross_entropy_loss(out.logits, batch.labels, /*weight=*/{}, at::Reduction::Mean,
+  l.ce = at::cross_entropy_loss(out.logits, input.labels, /*weight=*/{}, at::Reduction::Mean,
                                 /*ignore_index=*/-100, t_.label_smoothing());
   l.total = l.ce * d_.ce_weight();
   l.kd = at::zeros({}, out.logits.options());
@@ -371,11 +397,11 @@ StepLosses Loop::Forward(const datasets::Batch& batch, int64_t active_pairs) {
       c10::InferenceMode inference(frozen_teacher_.has_value());
       torch::NoGradGuard no_grad;
       if (frozen_teacher_) {
-        t_out = frozen_teacher_->Forward(batch.images, need_taps);
+        t_out = frozen_teacher_->Forward(input.teacher, need_taps);
       } else {
         ForwardOptions tfo;
         tfo.taps = need_taps;
-        t_out = teacher_->model->forward(batch.images, tfo);
+        t_out = teacher_->model->forward(input.teacher, tfo);
       }
       for (int64_t i = 0; i < active_pairs && need_taps && uses_attention_; ++i) {
         t_maps.push_back(AttentionMap(t_out.taps[pairs_[i].teacher], d_.attention_p()));
@@ -410,17 +436,17 @@ StepLosses Loop::Forward(const datasets::Batch& batch, int64_t active_pairs) {
     }
   }
   l.has_feature = need_taps;
-  l.correct = out.logits.argmax(/*dim=*/1).eq(batch.labels).sum();
+  l.correct = out.logits.argmax(/*dim=*/1).eq(input.labels).sum();
   return l;
 }
 
-StepLosses Loop::StageForward(const datasets::Batch& batch, int64_t pair) {
+StepLosses Loop::StageForward(const StepInput& input, int64_t pair) {
   const TapPair& p = pairs_[pair];
   ForwardOptions fo;
   fo.timesteps = snn_ ? t_.timesteps() : 1;
   fo.taps = true;
   fo.last_tap = p.student;
-  ModelOutput out = model_->forward(batch.images, fo);  // taps up to p.student only
+  ModelOutput out = model_->forward(input.student, fo);  // taps up to p.student only
   at::Tensor s = out.taps[p.student];  // SNN [T, B, C, H, W] spikes; ANN [B, C, H, W]
   if (snn_) s = FiringRate(s);         // [B, C, H, W]
   at::Tensor t_map;                    // [B, H*W]
@@ -429,11 +455,11 @@ StepLosses Loop::StageForward(const datasets::Batch& batch, int64_t pair) {
     torch::NoGradGuard no_grad;
     ModelOutput t_out;
     if (frozen_teacher_) {
-      t_out = frozen_teacher_->Forward(batch.images, /*taps=*/true);
+      t_out = frozen_teacher_->Forward(input.teacher, /*taps=*/true);
     } else {
       ForwardOptions tfo;
       tfo.taps = true;
-      t_out = teacher_->model->forward(batch.images, tfo);
+      t_out = teacher_->model->forward(input.teacher, tfo);
     }
     t_map = AttentionMap(t_out.taps[p.teacher], d_.attention_p());
   }
@@ -540,7 +566,7 @@ absl::Status Loop::TrainEpoch(int64_t epoch, const datasets::Dataset& holdout) {
         ActivePairs(static_cast<double>(epoch) +
                     static_cast<double>(b) / static_cast<double>(steps_per_epoch_));
     LASNN_RETURN_IF_ERROR(TorchCall("training step", [&] {
-      const StepLosses losses = Step(batch, lr, active_pairs, phase);
+      const StepLosses losses = Step(Inputs(batch, epoch), lr, active_pairs, phase);
       Meter(losses, batch.labels.size(0));
       MarkStep(options_.device);  // lazy device: run this step's graph (no-op elsewhere)
     }));
@@ -572,11 +598,11 @@ absl::Status Loop::EnterPhase(int64_t phase) {
   return log_->Write(absl::StrCat("phase,", m.epoch(), ",", m.step(), ",,,,,,,,,,", message));
 }
 
-StepLosses Loop::Step(const datasets::Batch& batch, double lr, int64_t active_pairs,
+StepLosses Loop::Step(const StepInput& input, double lr, int64_t active_pairs,
                       int64_t phase) {
   for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
-  StepLosses l = phase >= 0 && phases_[phase].pair >= 0 ? StageForward(batch, phases_[phase].pair)
-                                                        : Forward(batch, active_pairs);
+  StepLosses l = phase >= 0 && phases_[phase].pair >= 0 ? StageForward(input, phases_[phase].pair)
+                                                        : Forward(input, active_pairs);
   if (state_.step == options_.inject_nan_at_step) {
     l.total = l.total * std::numeric_limits<double>::quiet_NaN();
   }
@@ -688,6 +714,7 @@ absl::StatusOr<double> Loop::HoldoutAccuracy(const datasets::Dataset& holdout, d
   eo.timesteps = snn_ ? t_.timesteps() : 1;
   eo.batch_size = t_.eval_batch_size();
   eo.device = options_.device;
+  eo.encoding_seed = t_.seed();
   LASNN_ASSIGN_OR_RETURN(EvalResult r, EvaluateAccuracy(model_, holdout, eo));
   return r.final_accuracy();
 }

@@ -286,6 +286,65 @@ TEST_F(TrainerTest, EvaluationDoesNotDependOnBatchSize) {
   }
 }
 
+// Students fed Poisson or latency codes of the raw images (normalised after encoding) learn,
+// with the teacher on the normalised images; a Poisson run resumes to the same numbers (the
+// draws are keyed by seed, epoch, image and step), and its evaluation does not depend on the
+// batch size.
+TEST_F(TrainerTest, EncodedInputTrainsResumesAndEvaluates) {
+  struct Case {
+    EncoderSpec::Kind kind;
+    DistillConfig::Method method;
+  };
+  for (const Case& k : {Case{EncoderSpec::POISSON, DistillConfig::LASNN},
+                        Case{EncoderSpec::LATENCY, DistillConfig::LOGIT_KD},
+                        Case{EncoderSpec::LATENCY, DistillConfig::DIRECT}}) {
+    SCOPED_TRACE(EncoderName(k.kind) + " " + DistillConfig::Method_Name(k.method));
+    TrainRunConfig c = BaseConfig(/*snn=*/true, k.method);
+    c.mutable_model()->mutable_encoder()->set_kind(k.kind);
+    c.mutable_train()->set_timesteps(4);
+    c.mutable_train()->set_epochs(4);
+    Model student = BuildSeeded(c.model(), Mode::kSnn, 5);
+    auto outcome =
+        Train(c, student, *train_, *holdout_, k.method == DistillConfig::DIRECT ? nullptr : teacher_,
+              Quiet("encoded_" + EncoderName(k.kind) + DistillConfig::Method_Name(k.method)));
+    ASSERT_THAT(outcome, IsOk());
+    EXPECT_EQ(outcome->status, RunStatus::kOk);
+    EXPECT_GE(outcome->best_holdout_accuracy, 0.8);
+    EXPECT_LT(outcome->epochs.back().ce(), outcome->epochs.front().ce());
+  }
+  TrainRunConfig c = BaseConfig(/*snn=*/true, DistillConfig::LOGIT_KD);
+  c.mutable_model()->mutable_encoder()->set_kind(EncoderSpec::POISSON);
+  c.mutable_train()->set_epochs(3);
+  Model straight = BuildSeeded(c.model(), Mode::kSnn, 5);
+  auto full = Train(c, straight, *train_, *holdout_, teacher_, Quiet("poisson_full"));
+  ASSERT_THAT(full, IsOk());
+  TrainerOptions o = Quiet("poisson_parts");
+  o.stop_after_epochs = 1;
+  Model first = BuildSeeded(c.model(), Mode::kSnn, 5);
+  ASSERT_THAT(Train(c, first, *train_, *holdout_, teacher_, o), IsOk());
+  o.stop_after_epochs = 0;
+  o.resume = true;
+  Model resumed = BuildSeeded(c.model(), Mode::kSnn, 99);
+  auto rest = Train(c, resumed, *train_, *holdout_, teacher_, o);
+  ASSERT_THAT(rest, IsOk());
+  ASSERT_EQ(rest->epochs.size(), full->epochs.size());
+  for (size_t e = 0; e < full->epochs.size(); ++e) {
+    EXPECT_EQ(rest->epochs[e].loss(), full->epochs[e].loss()) << "epoch " << e;
+    EXPECT_EQ(rest->epochs[e].holdout_accuracy(), full->epochs[e].holdout_accuracy());
+  }
+  EvalOptions eo;
+  eo.timesteps = 4;
+  eo.encoding_seed = 7;
+  std::vector<double> by_batch;
+  for (int64_t bs : {1, 7, 64}) {
+    eo.batch_size = bs;
+    auto r = EvaluateAccuracy(straight, *holdout_, eo);
+    ASSERT_THAT(r, IsOk());
+    if (by_batch.empty()) by_batch = r->accuracy_at_t;
+    EXPECT_EQ(r->accuracy_at_t, by_batch) << "batch size " << bs;
+  }
+}
+
 TEST_F(TrainerTest, BadConfigIsRefusedBeforeTrainingWithTheFieldNamed) {
   TrainRunConfig c = BaseConfig(/*snn=*/true, DistillConfig::LASNN);
   c.mutable_train()->mutable_distill()->set_temperature(0);
