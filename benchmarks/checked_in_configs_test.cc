@@ -19,9 +19,10 @@ namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
 
-constexpr const char* kSuites[] = {"fmnist",           "fmnist_quick", "fmnist_full",
-                                   "fmnist_regression", "fmnist_paradigms", "cifar10",
-                                   "cifar100",          "tinyimagenet"};
+constexpr const char* kSuites[] = {"fmnist",           "fmnist_quick",     "fmnist_full",
+                                   "fmnist_regression", "fmnist_paradigms", "fmnist_encodings",
+                                   "fmnist_resnet",     "cifar10",          "cifar100",
+                                   "tinyimagenet"};
 
 // The experiments of benchmarks/suites/<name>.textproto.
 std::vector<ExperimentConfig> Expanded(const std::string& name) {
@@ -58,6 +59,34 @@ TEST(CheckedInConfigsTest, SuitesParseAndExpand) {
     }
   }
   EXPECT_EQ(joint_as_main, 3);
+
+  // Encodings: LaSNN and direct x 3 seeds under Poisson (T = 8, 16), latency (T = 8) and direct
+  // input (T = 8), and two conversions fed Poisson codes; every run on the same 2,000 images.
+  int poisson = 0, latency = 0, direct = 0, converted = 0;
+  for (const ExperimentConfig& r : Expanded("fmnist_encodings")) {
+    EXPECT_EQ(r.eval().test_subset(), 2000) << r.name();
+    if (r.method() == CONVERSION_ROBUST || r.method() == QCFS) {
+      EXPECT_EQ(r.conversion().encoder().kind(), EncoderSpec::POISSON) << r.name();
+      ++converted;
+      continue;
+    }
+    switch (r.student().encoder().kind()) {
+      case EncoderSpec::POISSON: ++poisson; break;
+      case EncoderSpec::LATENCY: ++latency; break;
+      default: ++direct;
+    }
+  }
+  EXPECT_EQ(poisson, 12);
+  EXPECT_EQ(latency, 6);
+  EXPECT_EQ(direct, 6);
+  EXPECT_EQ(converted, 2);
+  // The ResNet teacher, converted by every baseline.
+  const std::vector<ExperimentConfig> resnet = Expanded("fmnist_resnet");
+  EXPECT_EQ(resnet.size(), 5u);
+  for (const ExperimentConfig& r : resnet) {
+    EXPECT_TRUE(r.teacher().model().has_resnet()) << r.name();
+    EXPECT_EQ(r.eval().t_max(), 256) << r.name();
+  }
 }
 
 // The shipped file of `reference` has its SHA-256 and loads into `spec`.

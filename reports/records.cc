@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "benchmarks/experiment/experiment.pb.h"
 #include "benchmarks/experiment/run_record.pb.h"
+#include "lasnn/models/model_spec.h"
 #include "reports/stats.h"
 
 namespace lasnn {
@@ -71,7 +72,9 @@ std::string StatusName(const RunRecord& r) {
   return name.empty() ? absl::StrCat("status ", static_cast<int>(r.status())) : name;
 }
 
-std::string StudentOf(const RunRecord& r) {
+namespace {
+
+std::string ModelOf(const RunRecord& r) {
   if (!r.student_name().empty()) return r.student_name();
   if (r.config().has_student() && !r.config().student().name().empty()) {
     return r.config().student().name();
@@ -80,6 +83,13 @@ std::string StudentOf(const RunRecord& r) {
     return r.config().teacher().model().name();
   }
   return "-";
+}
+
+}  // namespace
+
+std::string StudentOf(const RunRecord& r) {
+  if (r.input_encoding() == EncoderSpec::DIRECT) return ModelOf(r);
+  return absl::StrCat(ModelOf(r), " (", EncoderName(r.input_encoding()), " input)");
 }
 
 int TrainT(const RunRecord& r) {

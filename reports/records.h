@@ -34,7 +34,9 @@ std::string DatasetName(int kind);
 std::string StatusName(const RunRecord& r);
 
 // The architecture a record evaluates: student_name, else config.student.name, else for a
-// conversion the teacher model's name (or its QCFS variant's); "-" when none is known.
+// conversion the teacher model's name (or its QCFS variant's); "-" when none is known. An SNN fed
+// a Poisson or latency code (input_encoding) is named with it, "fmnist_student (Poisson input)",
+// so that its runs group and print as their own rows.
 std::string StudentOf(const RunRecord& r);
 
 // The T a trained SNN was trained with (train_timesteps, else config.train.timesteps); 0 for a

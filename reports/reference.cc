@@ -12,6 +12,15 @@
 namespace lasnn {
 namespace report_internal {
 
+namespace {
+
+// The group's SNNs were fed the images directly (not a Poisson or latency code).
+bool DirectInput(const TrainedGroup& g) {
+  return g.runs.empty() || g.runs.front()->input_encoding() == EncoderSpec::DIRECT;
+}
+
+}  // namespace
+
 Reference ChooseReference(const Dataset& d) {
   Reference ref;
   // eval.reference_timesteps -> number of records carrying it.
@@ -36,19 +45,28 @@ Reference ChooseReference(const Dataset& d) {
                                    absl::StrJoin(values, ", "), "); the most common, ", T,
                                    ", is used."));
     }
-    for (const TrainedGroup& g : d.trained) {
-      if (IsLasnn(g.method) && g.T == T) {
-        ref.group = &g;
-        ref.rule = absl::StrCat("fixed by the records' config (eval.reference_timesteps = ", T, ")");
-        ref.note = absl::StrJoin(notes, " ");
-        return ref;
+    for (bool direct_only : {true, false}) {
+      for (const TrainedGroup& g : d.trained) {
+        if (IsLasnn(g.method) && g.T == T && (!direct_only || DirectInput(g))) {
+          ref.group = &g;
+          ref.rule =
+              absl::StrCat("fixed by the records' config (eval.reference_timesteps = ", T, ")");
+          ref.note = absl::StrJoin(notes, " ");
+          return ref;
+        }
       }
     }
     notes.push_back(absl::StrCat("The records fix the reference at T = ", T,
                                  " (eval.reference_timesteps), but no LaSNN result has that T."));
   }
-  for (const TrainedGroup& g : d.trained) {
-    if (IsLasnn(g.method) && (ref.group == nullptr || g.T > ref.group->T)) ref.group = &g;
+  for (bool direct_only : {true, false}) {
+    for (const TrainedGroup& g : d.trained) {
+      if (IsLasnn(g.method) && (!direct_only || DirectInput(g)) &&
+          (ref.group == nullptr || g.T > ref.group->T)) {
+        ref.group = &g;
+      }
+    }
+    if (ref.group != nullptr) break;
   }
   if (ref.group != nullptr) {
     ref.rule = absl::StrCat(

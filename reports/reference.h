@@ -3,6 +3,7 @@
 //   1. fixed in the records' config: the LaSNN group at T = eval.reference_timesteps
 //      (benchmarks/experiment/experiment.proto), the value most of the dataset's records carry;
 //   2. else the LaSNN group with the largest T trained.
+// LaSNN fed the images directly is preferred to LaSNN fed a Poisson or latency code.
 // Among several LaSNN groups at that T: the first in the grouping order (grouping.h: method enum
 // order, so joint first, then the smaller student). Run records carry no held-out accuracy of the student and its ANN,
 // so no rule can use one; test accuracy never enters the choice.

@@ -399,11 +399,17 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
     profile->layer_seconds[i] +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  for (size_t i = 0; i < first_act; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    x0 = ApplyLinearLayer(ann.layers[i], x0, skip);
-    if (profile != nullptr) charge(i, start);
-  }
+  // The layers before the first activation, on the input current of one step.
+  const auto input_layers = [&](at::Tensor x) {
+    for (size_t i = 0; i < first_act; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      x = ApplyLinearLayer(ann.layers[i], x, skip);
+      if (profile != nullptr) charge(i, start);
+    }
+    return x;
+  };
+  const InputEncoder* encoder = options.encoder;
+  if (encoder == nullptr) x0 = input_layers(x0);
   BatchSimulation out;
   out.spike_counts.assign(ann.num_activations, 0.0);
   out.neuron_steps.assign(ann.num_activations, 0.0);
@@ -413,7 +419,10 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
   std::vector<at::Tensor> cumulative;
   at::Tensor sum_logits;
   for (int64_t t = 0; t < timesteps; ++t) {
-    at::Tensor x = x0;
+    at::Tensor x = encoder == nullptr
+                       ? x0
+                       : input_layers(encoder->EncodeSteps(images, options.indices, options.stream,
+                                                           timesteps, t, 1)[0]);
     int a = 0;
     for (size_t i = first_act; i < ann.layers.size(); ++i) {
       const FoldedLayer& l = ann.layers[i];
@@ -468,7 +477,9 @@ SimulationResult Simulate(const ConvertedSnn& snn, const at::Tensor& images,
   std::vector<double> spikes(num_act, 0.0), neurons(num_act, 0.0);
   for (int64_t start = 0; start < n; start += batch_size) {
     const int64_t b = std::min(batch_size, n - start);
-    BatchSimulation s = SimulateBatch(snn, images.narrow(0, start, b), timesteps, options);
+    SimulationOptions batch_options = options;
+    if (options.encoder != nullptr) batch_options.indices = options.indices.narrow(0, start, b);
+    BatchSimulation s = SimulateBatch(snn, images.narrow(0, start, b), timesteps, batch_options);
     correct += s.cumulative_logits.argmax(2).eq(labels.narrow(0, start, b).unsqueeze(0)).sum(1);
     for (int k = 0; k < num_act; ++k) {
       spikes[k] += s.spike_counts[k];

@@ -47,6 +47,7 @@
 #include "absl/status/statusor.h"
 #include "baselines/conversion/if_step.h"
 #include "datasets/dataset.h"
+#include "lasnn/core/encoder.h"
 #include "lasnn/models/model.h"
 
 namespace lasnn::conversion {
@@ -180,14 +181,24 @@ struct SimulationOptions {
   // crossover (about 5-10% on the Fashion-MNIST shapes, 2 cores).
   double event_driven_below = 0.0;
   SimulationProfile* profile = nullptr;  // filled when not null
+  // Encoded input (lasnn/core/encoder.h): when set, the images are raw (float in [0, 1]) and
+  // step t's input current is their normalised code, encoder->EncodeSteps(images, indices,
+  // stream, T, t, 1) (a T-step code: latency spikes depend on T); the layers before the first
+  // activation then run at every step. `indices`: int64 [B] on the CPU, the images' dataset
+  // indices (Simulate narrows them with its batches).
+  const InputEncoder* encoder = nullptr;
+  at::Tensor indices;
+  uint64_t stream = 0;
 };
 
-// Simulates one batch (normalised float [B, C, H, W], direct encoding) for T steps.
+// Simulates one batch (normalised float [B, C, H, W], direct encoding; raw with
+// options.encoder) for T steps.
 BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
                               int64_t timesteps, const SimulationOptions& options = {});
 
 // Simulates the SNN step by step for T steps on `images` (normalised float [N, C, H, W]) with the
-// image as the input current at every step (direct encoding); state per layer is kept for one
+// image as the input current at every step (direct encoding; with options.encoder, raw images
+// and their code, options.indices [N] narrowed per batch); state per layer is kept for one
 // batch at a time, so memory does not grow with T.
 // Runs on the device of `images` (`labels` and the SNN's tensors must be on it too); the only
 // host reads are the per-batch spike counts and the final accuracy counts.

@@ -5,6 +5,7 @@
 #include <torch/utils.h>
 
 #include <cmath>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -424,6 +425,50 @@ TEST(ConversionTest, EveryNormalisationConvertsTheResNet) {
   ASSERT_THAT(snn, IsOk());
   SimulationResult r = Simulate(*snn, x, qcfs_pred, /*timesteps=*/256, /*batch_size=*/32);
   EXPECT_GE(r.accuracy_at_t.back(), 0.9);
+}
+
+// Poisson codes of raw images, normalised after encoding, average to the ANN's (normalised)
+// input: the converted SNN's predictions approach the ANN's as t grows, for a VGG-like net and a
+// ResNet; the latency code runs through the same path (its spikes depend on T).
+TEST(ConversionTest, PoissonCodedInputApproachesTheAnn) {
+  const at::Tensor raw = at::rand({64, 1, 8, 8});
+  const at::Tensor indices = at::arange(64, at::kLong);
+  const InputEncoder poisson(InputCode::kPoisson, {0.5}, {0.25}, /*seed=*/3);
+  const at::Tensor x = poisson.Normalise(raw);
+  for (const char* text : {kTinyVgg, kTinyResNet}) {
+    Model model = Build(text);
+    auto folded = FoldBatchNorm(model);
+    ASSERT_THAT(folded, IsOk());
+    const at::Tensor ann_pred = FoldedForward(*folded, x).argmax(1);
+    ConversionOptions o;
+    o.normalisation = Normalisation::kMax;
+    auto snn = Convert(*folded, x, o);
+    ASSERT_THAT(snn, IsOk());
+    SimulationOptions so;
+    so.encoder = &poisson;
+    so.indices = indices;
+    const SimulationResult r = Simulate(*snn, raw, ann_pred, /*timesteps=*/512, 32, so);
+    RecordProperty(std::string(text == kTinyVgg ? "vgg" : "resnet") + "_agreement_t512",
+                   absl::StrCat(r.accuracy_at_t.back()));
+    EXPECT_GE(r.accuracy_at_t.back(), 0.85);
+    // The mean output's error shrinks with t (Poisson noise about 1 / sqrt(t)).
+    so.indices = indices.narrow(0, 0, 32);
+    const BatchSimulation b = SimulateBatch(*snn, raw.narrow(0, 0, 32), 512, so);
+    const at::Tensor ann = FoldedForward(*folded, x.narrow(0, 0, 32));
+    const double err16 = (b.cumulative_logits[15] - ann).abs().mean().item<double>();
+    const double err512 = (b.cumulative_logits[511] - ann).abs().mean().item<double>();
+    RecordProperty(std::string(text == kTinyVgg ? "vgg" : "resnet") + "_error_ratio",
+                   absl::StrCat(err16 / err512));
+    EXPECT_GE(err16, 2.5 * err512);
+    so.indices = indices;
+    // Batch size and order do not change an image's code.
+    EXPECT_EQ(Simulate(*snn, raw, ann_pred, 512, 64, so).accuracy_at_t, r.accuracy_at_t);
+    const InputEncoder latency(InputCode::kLatency, {0.5}, {0.25}, 3);
+    so.encoder = &latency;
+    const SimulationResult l = Simulate(*snn, raw, ann_pred, 16, 32, so);
+    ASSERT_EQ(l.accuracy_at_t.size(), 16u);
+    for (double rate : l.firing_rates) EXPECT_GE(rate, 0.0);
+  }
 }
 
 TEST(ConversionTest, ResultDoesNotDependOnSimulationBatchSize) {

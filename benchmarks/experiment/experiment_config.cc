@@ -285,6 +285,13 @@ ConversionVariant ConversionVariantOf(Method m) {
   return v;
 }
 
+// The input code's part of an experiment name: "" for direct input, else "poisson/" or
+// "latency/".
+std::string InputKey(const EncoderSpec& encoder) {
+  if (encoder.kind() == EncoderSpec::DIRECT) return "";
+  return absl::StrCat(absl::AsciiStrToLower(EncoderSpec::Kind_Name(encoder.kind())), "/");
+}
+
 std::string MethodKey(Method m) { return absl::AsciiStrToLower(Method_Name(m)); }
 
 absl::StatusOr<Method> ParseMethodKey(absl::string_view key) {
@@ -545,7 +552,7 @@ absl::StatusOr<std::vector<ExperimentConfig>> ExpandSuite(const SuiteConfig& sui
                                             ? absl::StrCat(base.teacher().model().name(), "/")
                                             : "";
             c.set_name(absl::StrCat(suite.name(), "/", DatasetKey(d), "/", MethodKey(m), "/",
-                                    teacher, "seed", seed));
+                                    teacher, InputKey(c.conversion().encoder()), "seed", seed));
             LASNN_RETURN_IF_ERROR(add(c));
             continue;
           }
@@ -555,7 +562,8 @@ absl::StatusOr<std::vector<ExperimentConfig>> ExpandSuite(const SuiteConfig& sui
               *e.mutable_student() = s;
               e.mutable_train()->set_timesteps(t);
               e.set_name(absl::StrCat(suite.name(), "/", DatasetKey(d), "/", MethodKey(m), "/",
-                                      s.name(), "/T", t, "/seed", seed));
+                                      s.name(), "/", InputKey(s.encoder()), "T", t, "/seed",
+                                      seed));
               LASNN_RETURN_IF_ERROR(add(e));
             }
           }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "datasets/batcher.h"
 #include "datasets/rng.h"
 #include "lasnn/core/device.h"
+#include "lasnn/core/encoder.h"
 #include "lasnn/models/model_spec.h"
 #include "lasnn/training/evaluate.h"
 #include "util/sha256.h"
@@ -40,21 +42,38 @@ TimingOptions TimingOn(const c10::Device& device) {
   return timing;
 }
 
-// Normalised float images and labels of the given indices of a dataset.
+// Float images (normalised, or raw in [0, 1]) and labels of the given indices of a dataset.
 absl::StatusOr<datasets::Batch> Gather(const datasets::Dataset& d,
-                                       const std::vector<int64_t>& indices) {
+                                       const std::vector<int64_t>& indices, bool raw = false) {
   LASNN_ASSIGN_OR_RETURN(datasets::BatcherOptions o,
                          datasets::DefaultBatcherOptions(d.name, /*training=*/false));
   o.batch_size = std::max<int64_t>(1, static_cast<int64_t>(indices.size()));
+  if (raw) {
+    o.mean.assign(o.mean.size(), 0.0f);
+    o.std.assign(o.std.size(), 1.0f);
+  }
   LASNN_ASSIGN_OR_RETURN(auto batcher, datasets::Batcher::Create(d, o));
   return batcher->MakeBatch(0, indices);
 }
 
 // The first min(n, size) images of `d`.
-absl::StatusOr<datasets::Batch> GatherFirst(const datasets::Dataset& d, int64_t n) {
+absl::StatusOr<datasets::Batch> GatherFirst(const datasets::Dataset& d, int64_t n,
+                                            bool raw = false) {
   std::vector<int64_t> indices(std::min<int64_t>(n, d.images.size(0)));
   for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<int64_t>(i);
-  return Gather(d, indices);
+  return Gather(d, indices, raw);
+}
+
+// The input encoder of an SNN fed `kind` on images of `d`, normalised with d's statistics after
+// encoding; nullopt for direct encoding.
+absl::StatusOr<std::optional<InputEncoder>> EncoderFor(const datasets::Dataset& d,
+                                                       EncoderSpec::Kind kind, uint64_t seed) {
+  if (kind == EncoderSpec::DIRECT) return std::optional<InputEncoder>();
+  LASNN_ASSIGN_OR_RETURN(datasets::BatcherOptions o,
+                         datasets::DefaultBatcherOptions(d.name, /*training=*/false));
+  return std::optional<InputEncoder>(
+      InputEncoder(InputCodeOf(kind), std::vector<double>(o.mean.begin(), o.mean.end()),
+                   std::vector<double>(o.std.begin(), o.std.end()), seed));
 }
 
 conversion::Normalisation NormalisationOf(Method m) {
@@ -151,7 +170,7 @@ absl::StatusOr<double> AnnAccuracy(Model& model, const datasets::Dataset& test,
 
 absl::StatusOr<SnnEvaluation> EvaluateSnn(Model& model, const datasets::Dataset& test,
                                           const EvalConfig& eval, int64_t eval_batch_size,
-                                          c10::Device device) {
+                                          c10::Device device, uint64_t encoding_seed) {
   const auto t0 = Clock::now();
   SnnEvaluation e;
   EvalOptions eo;
@@ -159,6 +178,7 @@ absl::StatusOr<SnnEvaluation> EvaluateSnn(Model& model, const datasets::Dataset&
   eo.batch_size = eval_batch_size;
   eo.device = device;
   eo.keep_predictions = true;
+  eo.encoding_seed = encoding_seed;
   LASNN_ASSIGN_OR_RETURN(EvalResult r, EvaluateAccuracy(model, test, eo));
   e.num_samples = r.num_samples;
   e.accuracy_at_t = std::move(r.accuracy_at_t);
@@ -166,15 +186,26 @@ absl::StatusOr<SnnEvaluation> EvaluateSnn(Model& model, const datasets::Dataset&
 
   constexpr int64_t kRateBatch = 250;
   const int64_t n_rate = std::min<int64_t>(eval.firing_rate_images(), test.images.size(0));
-  LASNN_ASSIGN_OR_RETURN(datasets::Batch rate_batch, GatherFirst(test, n_rate));
-  LASNN_ASSIGN_OR_RETURN(datasets::Batch tput_batch, GatherFirst(test, eval.throughput_batch()));
+  LASNN_ASSIGN_OR_RETURN(std::optional<InputEncoder> encoder,
+                         EncoderFor(test, model->encoding(), encoding_seed));
+  const bool raw = encoder.has_value();
+  LASNN_ASSIGN_OR_RETURN(datasets::Batch rate_batch, GatherFirst(test, n_rate, raw));
+  LASNN_ASSIGN_OR_RETURN(datasets::Batch tput_batch,
+                         GatherFirst(test, eval.throughput_batch(), raw));
   model->eval();
-  const at::Tensor rate_images = rate_batch.images.to(device);
-  const at::Tensor tput_images = tput_batch.images.to(device);
   for (int T : eval.cost_timesteps()) {
     TimestepMeasurement m;
     m.timesteps = T;
     LASNN_RETURN_IF_ERROR(TorchCall("SNN timing", [&] {
+      // The model's input at T steps: the normalised images, or their T-step code (encoded
+      // before the timing: the encoder is not the SNN's cost).
+      const auto input = [&](const datasets::Batch& b) {
+        const at::Tensor images = b.images.to(device);
+        return encoder ? encoder->Encode(images, b.indices, /*stream=*/0, T) : images;
+      };
+      const at::Tensor rate_images = input(rate_batch);
+      const at::Tensor tput_images = input(tput_batch);
+      const int64_t batch_dim = raw ? 1 : 0;
       torch::NoGradGuard no_grad;
       ForwardOptions fo;
       fo.timesteps = T;
@@ -182,8 +213,8 @@ absl::StatusOr<SnnEvaluation> EvaluateSnn(Model& model, const datasets::Dataset&
       fo.spike_stats = true;
       std::vector<double> spikes, neuron_steps;
       for (int64_t s = 0; s < n_rate; s += kRateBatch) {
-        ModelOutput out =
-            model->forward(rate_images.narrow(0, s, std::min(kRateBatch, n_rate - s)), fo);
+        ModelOutput out = model->forward(
+            rate_images.narrow(batch_dim, s, std::min(kRateBatch, n_rate - s)), fo);
         if (m.firing.empty()) {
           for (const LayerSpikeStats& stats : out.spike_stats) m.firing.push_back({stats.name, 0});
           spikes.assign(m.firing.size(), 0);
@@ -200,13 +231,13 @@ absl::StatusOr<SnnEvaluation> EvaluateSnn(Model& model, const datasets::Dataset&
       ForwardOptions fast;
       fast.timesteps = T;
       fast.taps = false;
-      const at::Tensor one = tput_images.narrow(0, 0, 1);
+      const at::Tensor one = tput_images.narrow(batch_dim, 0, 1);
       TimingOptions timing = TimingOn(device);
       timing.latency_repeats = eval.latency_repeats();
       m.timing = MeasureLatencyThroughput(
           [&] { model->forward(one, fast); },
           [&] { model->forward(tput_images, fast); },
-          tput_images.size(0), timing);
+          tput_images.size(batch_dim), timing);
     }));
     e.costs.push_back(std::move(m));
   }
@@ -244,6 +275,8 @@ absl::StatusOr<ConvertedAnn> ConvertAnn(Model& model, const datasets::Dataset& t
   LASNN_ASSIGN_OR_RETURN(converted.snn,
                          conversion::Convert(converted.folded, calibration.images, o));
   converted.seconds = Seconds(t0);
+  converted.encoding = v.encoder().kind();
+  converted.encoding_seed = c.seed();
   return converted;
 }
 
@@ -261,8 +294,25 @@ absl::StatusOr<ConversionEvaluation> EvaluateConversion(const ConvertedAnn& conv
   }
   test_batch.images = test_batch.images.to(device);
   test_batch.labels = test_batch.labels.to(device);
+  LASNN_ASSIGN_OR_RETURN(std::optional<InputEncoder> encoder,
+                         EncoderFor(test, converted.encoding, converted.encoding_seed));
+  // The simulation's input: the normalised images, or the raw ones to encode step by step.
+  at::Tensor sim_images = test_batch.images;
+  if (encoder) {
+    LASNN_ASSIGN_OR_RETURN(datasets::Batch raw, GatherFirst(test, test.images.size(0), true));
+    sim_images = raw.images.to(device);
+  }
+  const at::Tensor all_indices = at::arange(test.images.size(0), at::kLong);
+  // One batch simulation of images [start, start + b) for T steps.
+  const auto simulate = [&](int64_t start, int64_t b, int64_t T) {
+    conversion::SimulationOptions so;
+    if (encoder) {
+      so.encoder = &*encoder;
+      so.indices = all_indices.narrow(0, start, b);
+    }
+    return conversion::SimulateBatch(converted.snn, sim_images.narrow(0, start, b), T, so);
+  };
   const auto t0 = Clock::now();
-  const conversion::ConvertedSnn& snn = converted.snn;
   ConversionEvaluation e;
   // conversion::Simulate's loop, keeping each image's prediction at every t.
   const int64_t n = test_batch.images.size(0);
@@ -284,8 +334,7 @@ absl::StatusOr<ConversionEvaluation> EvaluateConversion(const ConvertedAnn& conv
     std::vector<at::Tensor> preds;
     for (int64_t start = 0; start < n; start += kSimBatch) {
       const int64_t b = std::min(kSimBatch, n - start);
-      conversion::BatchSimulation s =
-          conversion::SimulateBatch(snn, test_batch.images.narrow(0, start, b), steps);
+      conversion::BatchSimulation s = simulate(start, b, steps);
       preds.push_back(s.cumulative_logits.argmax(2));  // [T, b]
       neurons_per_image = s.neurons_per_image;
       rate_spikes.resize(s.spikes_per_step.size());
@@ -337,15 +386,13 @@ absl::StatusOr<ConversionEvaluation> EvaluateConversion(const ConvertedAnn& conv
     TimestepMeasurement m;
     m.timesteps = T;
     LASNN_RETURN_IF_ERROR(TorchCall("conversion timing", [&] {
-      const at::Tensor one = test_batch.images.narrow(0, 0, 1);
-      const at::Tensor batch = test_batch.images.narrow(0, 0, n_tput);
       TimingOptions timing = TimingOn(device);
       timing.warmup = 0;
       timing.latency_repeats = std::max(3, eval.latency_repeats() * 4 / std::max(4, T));
       timing.throughput_repeats = 1;
       m.timing = MeasureLatencyThroughput(
-          [&] { conversion::SimulateBatch(snn, one, T); },
-          [&] { conversion::SimulateBatch(snn, batch, T); },
+          [&] { simulate(0, 1, T); },
+          [&] { simulate(0, n_tput, T); },
           n_tput, timing);
       if (T <= steps) {
         for (size_t k = 0; k < names.size(); ++k) m.firing.push_back({names[k], rate_at(k, T)});
@@ -354,8 +401,7 @@ absl::StatusOr<ConversionEvaluation> EvaluateConversion(const ConvertedAnn& conv
       // Longer than the accuracy curve: simulate the same first n_rate images for T steps.
       std::vector<double> spikes(names.size(), 0.0), neuron_steps(names.size(), 0.0);
       for (int64_t start = 0; start < n_rate; start += kSimBatch) {
-        conversion::BatchSimulation b = conversion::SimulateBatch(
-            snn, test_batch.images.narrow(0, start, std::min(kSimBatch, n_rate - start)), T);
+        conversion::BatchSimulation b = simulate(start, std::min(kSimBatch, n_rate - start), T);
         for (size_t k = 0; k < names.size() && k < b.spike_counts.size(); ++k) {
           spikes[k] += b.spike_counts[k];
           neuron_steps[k] += b.neuron_steps[k];

@@ -32,19 +32,23 @@ absl::StatusOr<TeacherResult> EvaluateAnn(Model& model, const ModelSpec& spec,
 absl::StatusOr<double> AnnAccuracy(Model& model, const datasets::Dataset& test,
                                    c10::Device device);
 
-// The trained SNN `model` (on `device`): accuracy and each image's prediction (outcomes, as
+// The trained SNN `model` (on `device`), fed its encoder's code of the images (Poisson draws
+// seeded by `encoding_seed`) when that is not direct: accuracy and each image's prediction (outcomes, as
 // EvaluateAnn's) for every t <= eval.t_max (batches of `eval_batch_size`); for each T of
 // eval.cost_timesteps, the firing rate of every spiking layer over the first
 // min(eval.firing_rate_images, N) test images (named as the model's spike statistics name them),
 // and latency / throughput as EvaluateAnn's at T steps.
 absl::StatusOr<SnnEvaluation> EvaluateSnn(Model& model, const datasets::Dataset& test,
                                           const EvalConfig& eval, int64_t eval_batch_size,
-                                          c10::Device device);
+                                          c10::Device device, uint64_t encoding_seed = 0);
 
 struct ConvertedAnn {
   conversion::FoldedAnn folded;
   conversion::ConvertedSnn snn;
   double seconds = 0;  // folding, calibration and thresholds
+  // The SNN's input (conversion.encoder) and the seed of its Poisson draws (the experiment's).
+  EncoderSpec::Kind encoding = EncoderSpec::DIRECT;
+  uint64_t encoding_seed = 0;
 };
 
 // Moves the ANN `model` to c.device() (the converters and the IF simulation run there), folds its
@@ -57,7 +61,8 @@ struct ConvertedAnn {
 absl::StatusOr<ConvertedAnn> ConvertAnn(Model& model, const datasets::Dataset& train,
                                         const ExperimentConfig& c);
 
-// The converted SNN on all of `test` (on its weights' device): the folded ANN's accuracy, accuracy
+// The converted SNN on all of `test` (on its weights' device), fed converted.encoding's code of the
+// images (analog for DIRECT): the folded ANN's accuracy, accuracy
 // and each image's prediction (outcomes, as EvaluateAnn's) for every t <= eval.t_max (batches of
 // 250), per-layer firing rates at t_max; for each T of eval.cost_timesteps, latency at batch 1
 // (max(3, latency_repeats * 4 / max(4, T)) timed runs, no warm-up), throughput of one

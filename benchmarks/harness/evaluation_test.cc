@@ -121,6 +121,60 @@ TEST(EvaluationTest, AnnAndConversionOutcomesReproduceTheirAccuracies) {
   EXPECT_EQ(e->outcomes.labels(), teacher->outcomes().labels());
 }
 
+// A Poisson-coded SNN, trained or converted: outcomes reproduce the accuracies, and an image's
+// code depends on its index alone, so the first 7 images give the same firing rates whether or
+// not more images are evaluated.
+TEST(EvaluationTest, PoissonInputIsKeyedByImage) {
+  const datasets::Dataset test = Random(37, 21);
+  const c10::Device cpu(c10::kCPU);
+  ModelSpec spec = Spec();
+  spec.mutable_encoder()->set_kind(EncoderSpec::POISSON);
+  at::manual_seed(22);
+  absl::StatusOr<Model> snn = BuildModel(spec, Mode::kSnn);
+  ASSERT_THAT(snn, IsOk());
+  EvalConfig eval = Config().eval();
+  eval.set_firing_rate_images(7);
+  eval.add_cost_timesteps(3);
+  absl::StatusOr<SnnEvaluation> all = EvaluateSnn(*snn, test, eval, 10, cpu, /*seed=*/4);
+  absl::StatusOr<SnnEvaluation> first7 = EvaluateSnn(*snn, TakeFirst(test, 7), eval, 10, cpu, 4);
+  ASSERT_THAT(all, IsOk());
+  ASSERT_THAT(first7, IsOk());
+  ExpectOutcomesReproduce(all->outcomes, all->accuracy_at_t, 37);
+  ASSERT_EQ(all->costs.size(), 1u);
+  ASSERT_EQ(first7->costs.size(), 1u);
+  EXPECT_GT(all->costs[0].firing[0].rate, 0.0);
+  for (size_t k = 0; k < all->costs[0].firing.size(); ++k) {
+    EXPECT_EQ(all->costs[0].firing[k].rate, first7->costs[0].firing[k].rate) << k;
+  }
+
+  datasets::Dataset train = Random(40, 23);
+  train.split = "train";
+  at::manual_seed(24);
+  absl::StatusOr<Model> ann = BuildModel(Spec(), Mode::kAnn);
+  ASSERT_THAT(ann, IsOk());
+  ExperimentConfig c = Config();
+  c.mutable_conversion()->mutable_encoder()->set_kind(EncoderSpec::POISSON);
+  c.mutable_eval()->set_firing_rate_images(7);
+  c.mutable_eval()->add_cost_timesteps(3);
+  absl::StatusOr<ConvertedAnn> converted = ConvertAnn(*ann, train, c);
+  ASSERT_THAT(converted, IsOk());
+  EXPECT_EQ(converted->encoding, EncoderSpec::POISSON);
+  absl::StatusOr<ConversionEvaluation> e = EvaluateConversion(*converted, test, c.eval());
+  absl::StatusOr<ConversionEvaluation> e7 =
+      EvaluateConversion(*converted, TakeFirst(test, 7), c.eval());
+  ASSERT_THAT(e, IsOk());
+  ASSERT_THAT(e7, IsOk());
+  ExpectOutcomesReproduce(e->outcomes, e->accuracy_at_t, 37);
+  ASSERT_EQ(e->firing.size(), e7->firing.size());
+  for (size_t k = 0; k < e->firing.size(); ++k) EXPECT_EQ(e->firing[k].rate, e7->firing[k].rate);
+  // Another seed draws other trains.
+  ConvertedAnn reseeded = *converted;
+  reseeded.encoding_seed = 99;
+  absl::StatusOr<ConversionEvaluation> other = EvaluateConversion(reseeded, test, c.eval());
+  ASSERT_THAT(other, IsOk());
+  EXPECT_NE(other->firing[0].rate, e->firing[0].rate);
+}
+
 // The firing rates of each cost T, per layer.
 std::vector<std::vector<double>> CostRates(const ConversionEvaluation& e) {
   std::vector<std::vector<double>> rates;

@@ -111,8 +111,10 @@ struct Harness::Impl {
     SetTrainOutcome(outcome, record);
     if (outcome.status != RunStatus::kOk) return absl::OkStatus();
     SetStudent(c.student().name(), CountParameters(*model), train.timesteps(), record);
-    LASNN_ASSIGN_OR_RETURN(SnnEvaluation e, EvaluateSnn(model, test, c.eval(),
-                                                        train.eval_batch_size(), to.device));
+    record.set_input_encoding(c.student().encoder().kind());
+    LASNN_ASSIGN_OR_RETURN(SnnEvaluation e,
+                           EvaluateSnn(model, test, c.eval(), train.eval_batch_size(), to.device,
+                                       /*encoding_seed=*/train.seed()));
     LASNN_RETURN_IF_ERROR(AddSnnEvaluation(e, model->plan(), c.energy(), record));
     if (teacher) {
       LASNN_ASSIGN_OR_RETURN(double ann, AnnAccuracy(teacher->model, test, to.device));
@@ -127,6 +129,7 @@ struct Harness::Impl {
     LASNN_ASSIGN_OR_RETURN(ConvertedAnn converted, ConvertAnn(ann.model, splits.train, c));
     record.set_convert_seconds(converted.seconds);
     SetStudent(ann.spec.name(), ann.result.parameters(), /*train_timesteps=*/0, record);
+    record.set_input_encoding(converted.encoding);
     LASNN_ASSIGN_OR_RETURN(ConversionEvaluation e, EvaluateConversion(converted, test, c.eval()));
     LASNN_ASSIGN_OR_RETURN(ModelPlan plan, PlanModel(ann.spec));
     return AddConversionEvaluation(e, plan, c.energy(), record);

@@ -179,11 +179,14 @@ def teacher(with_outcomes=False):
     ] + extra
 
 
-def config(name, method, seed, student=None, timesteps=None, subset=0):
+def config(name, method, seed, student=None, timesteps=None, subset=0, encoding=None):
     c = [("name", name), ("data", [("kind", Enum("DATASET_KIND_FASHION_MNIST"))]),
          ("teacher", [("model", [("name", "fmnist_vgg")])])]
     if student:
-        c.append(("student", [("name", student)]))
+        spec = [("name", student)]
+        if encoding:
+            spec.append(("encoder", [("kind", Enum(encoding))]))
+        c.append(("student", spec))
     c.append(("method", Enum(method)))
     if timesteps:
         c.append(("train", [("timesteps", timesteps), ("seed", seed)]))
@@ -206,11 +209,13 @@ def record_hash(name):
 
 
 def trained(method, student, t_train, seed, acc, rates, status="OK", message=None,
-            out_seed=None):
+            out_seed=None, encoding=None):
     """out_seed: with per-image outcomes on the first N_OUT images (acc is then whole images of
-    N_OUT), drawn with that seed."""
+    N_OUT), drawn with that seed. encoding: the student's input code (POISSON, LATENCY), or None
+    for direct."""
     key = method.lower()
-    name = f"fmnist/fashion_mnist/{key}/{student}/T{t_train}/seed{seed}"
+    coded = f"_{encoding.lower()}" if encoding else ""
+    name = f"fmnist/fashion_mnist/{key}/{student}{coded}/T{t_train}/seed{seed}"
     # Accuracy with the output of steps 1..t of the T-step network, t <= T (in whole images).
     curve = [round(acc - 0.06 * (1 - t / t_train) ** 1.5, 4) for t in range(1, t_train + 1)]
     n, ann = 10000, TEACHER_ACC
@@ -221,7 +226,7 @@ def trained(method, student, t_train, seed, acc, rates, status="OK", message=Non
     deep = student.endswith("deeper")
     fields = [("config_hash", record_hash(name)),
               ("config", config(name, method, seed, student, t_train,
-                                subset=N_OUT if out_seed is not None else 0)),
+                                subset=N_OUT if out_seed is not None else 0, encoding=encoding)),
               ("provenance", provenance(seed)),
               ("status", Enum(status))]
     if message:
@@ -230,8 +235,10 @@ def trained(method, student, t_train, seed, acc, rates, status="OK", message=Non
     if method != "DIRECT":
         fields.append(("teacher", teacher(with_outcomes=out_seed is not None)))
         fields.append(("ann_accuracy", ann))
-    fields += [("student_name", student),
-               ("student_parameters", ARCH[student]["params"]),
+    fields.append(("student_name", student))
+    if encoding:
+        fields.append(("input_encoding", Enum(encoding)))
+    fields += [("student_parameters", ARCH[student]["params"]),
                ("train_timesteps", t_train),
                ("accuracy_at_t", curve),
                ("eval_samples", n),
@@ -331,6 +338,11 @@ def main():
                                out_seed=300 + t))
     for t, a in zip([1, 2, 4, 8], [0.8612, 0.8891, 0.9052, 0.9133]):
         records.append(trained("DIRECT", small, t, 1, a, [0.243, 0.162, 0.117]))
+    # Poisson-coded input (one seed): their own rows, never the reference.
+    records.append(trained("LASNN_JOINT", small, 8, 1, 0.9012, [0.151, 0.104, 0.081],
+                           encoding="POISSON"))
+    records.append(trained("DIRECT", small, 8, 1, 0.8874, [0.212, 0.141, 0.103],
+                           encoding="POISSON"))
     for t, a in zip([1, 2, 4, 8], [0.9020, 0.9187, 0.9262, 0.9301]):
         records.append(trained("LASNN_JOINT", deeper, t, 1, a, [0.171, 0.143, 0.118, 0.097, 0.081]))
     for t, a in zip([1, 2, 4, 8], [0.8660, 0.8934, 0.9090, 0.9170]):
