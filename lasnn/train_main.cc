@@ -54,6 +54,9 @@ ABSL_FLAG(
 ABSL_FLAG(std::string, model, "",
           "model preset name (lasnn/models/presets.h) or ModelSpec .textproto");
 ABSL_FLAG(bool, snn, false, "train the SNN twin of --model (else the ANN)");
+ABSL_FLAG(std::string, encoder, "",
+          "direct | poisson | latency: the SNN's input code of the raw images, normalised after "
+          "encoding (empty: the model's)");
 ABSL_FLAG(std::string, method, "",
           "direct | logit_kd | feature_kd | lasnn (default: the config's, else lasnn for an SNN "
           "with a teacher, direct otherwise)");
@@ -131,6 +134,15 @@ absl::Status Run() {
     return absl::InvalidArgumentError("--model (or config `model`) is required");
   }
   if (absl::GetFlag(FLAGS_snn)) config.set_snn(true);
+  if (!absl::GetFlag(FLAGS_encoder).empty()) {
+    EncoderSpec::Kind kind;
+    if (!EncoderSpec::Kind_Parse(absl::AsciiStrToUpper(absl::GetFlag(FLAGS_encoder)), &kind)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--encoder must be direct, poisson or latency, got '", absl::GetFlag(FLAGS_encoder),
+          "'"));
+    }
+    config.mutable_model()->mutable_encoder()->set_kind(kind);
+  }
   if (!absl::GetFlag(FLAGS_teacher_model).empty()) {
     LASNN_ASSIGN_OR_RETURN(*config.mutable_teacher(),
                            ResolveModel(absl::GetFlag(FLAGS_teacher_model)));
@@ -240,6 +252,7 @@ absl::Status Run() {
                                                           : t->timesteps();
   eo.batch_size = t->eval_batch_size();
   eo.device = device;
+  eo.encoding_seed = t->seed();
   LASNN_ASSIGN_OR_RETURN(EvalResult r, EvaluateAccuracy(model, splits.test, eo));
   MoveToDevice(*model, c10::Device(c10::kCPU));  // the TorchScript export is a CPU model
   std::string csv = "t,test_accuracy\n";
@@ -247,8 +260,12 @@ absl::Status Run() {
     absl::StrAppend(&csv, i + 1, ",", r.accuracy_at_t[i], "\n");
   }
   LASNN_RETURN_IF_ERROR(WriteFileAtomically(JoinPath(run_dir, "test_accuracy.csv"), csv));
-  LASNN_RETURN_IF_ERROR(
-      ExportTorchScript(model, eo.timesteps, JoinPath(run_dir, "model.torchscript.pt")));
+  if (model->mode() == Mode::kAnn || model->encoding() == EncoderSpec::DIRECT) {
+    LASNN_RETURN_IF_ERROR(
+        ExportTorchScript(model, eo.timesteps, JoinPath(run_dir, "model.torchscript.pt")));
+  } else {
+    std::printf("no model.torchscript.pt: the TorchScript export takes direct encoding only\n");
+  }
   double mean_ips = 0;
   for (const EpochMetrics& m : outcome.epochs) mean_ips += m.images_per_second();
   mean_ips /= std::max<size_t>(1, outcome.epochs.size());

@@ -3,7 +3,8 @@
 // into its ops (a check failure that aborts the process; hence one case per process). Tiny
 // synthetic data, a few steps. Exits 0 when the case ran and its results are well-formed.
 //
-//   lazy_device_check --case=snn_direct|lasnn_joint|feature_kd|evaluate|conversion|qcfs
+//   lazy_device_check --case=snn_direct|lasnn_joint|feature_kd|evaluate|conversion|qcfs|poisson|
+//                           latency
 //                     --tmp_dir=DIR
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -22,6 +23,7 @@
 #include "datasets/batcher.h"
 #include "datasets/quadrants.h"
 #include "lasnn/core/device.h"
+#include "lasnn/core/encoder.h"
 #include "lasnn/models/model.h"
 #include "lasnn/models/model_spec.h"
 #include "lasnn/training/evaluate.h"
@@ -144,8 +146,10 @@ absl::StatusOr<Model> TrainedAnn(const Fixture& f, bool qcfs, const std::string&
 }
 
 absl::Status TrainedStudent(const Fixture& f, DistillConfig::Method method,
-                            DistillConfig::Paradigm paradigm = DistillConfig::JOINT) {
+                            DistillConfig::Paradigm paradigm = DistillConfig::JOINT,
+                            EncoderSpec::Kind encoding = EncoderSpec::DIRECT) {
   LASNN_ASSIGN_OR_RETURN(ModelSpec student_spec, Spec(/*teacher=*/false, /*qcfs=*/false));
+  student_spec.mutable_encoder()->set_kind(encoding);
   TrainRunConfig c = RunConfig(student_spec, true, method);
   c.mutable_train()->mutable_distill()->set_paradigm(paradigm);
   std::optional<Teacher> teacher;
@@ -161,6 +165,21 @@ absl::Status TrainedStudent(const Fixture& f, DistillConfig::Method method,
   LASNN_ASSIGN_OR_RETURN(Model student, BuildModel(student_spec, Mode::kSnn));
   LASNN_ASSIGN_OR_RETURN(TrainOutcome outcome,
                          TrainOnDevice(f, c, student, teacher ? &*teacher : nullptr, "student"));
+  if (encoding != EncoderSpec::DIRECT) {
+    // Encoded evaluation on the device gives the CPU's numbers.
+    EvalOptions eo;
+    eo.timesteps = 4;
+    eo.batch_size = 16;
+    eo.device = f.device;
+    eo.encoding_seed = 9;
+    LASNN_ASSIGN_OR_RETURN(EvalResult r, EvaluateAccuracy(student, f.holdout, eo));
+    MoveToDevice(*student, c10::Device(c10::kCPU));
+    eo.device = c10::Device(c10::kCPU);
+    LASNN_ASSIGN_OR_RETURN(EvalResult cpu, EvaluateAccuracy(student, f.holdout, eo));
+    LASNN_RETURN_IF_ERROR(Expect(cpu.accuracy_at_t == r.accuracy_at_t,
+                                 "lazy and CPU evaluations of the encoded SNN disagree"));
+    MoveToDevice(*student, f.device);
+  }
   if (method != DistillConfig::DIRECT) {
     const EpochMetrics& m = outcome.epochs.front();
     LASNN_RETURN_IF_ERROR(Expect(m.kd() > 0, "the KD loss is not positive"));
@@ -192,9 +211,14 @@ absl::Status EvaluateEveryT(const Fixture& f) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<datasets::Batch> DeviceBatch(const Fixture& f, const datasets::Dataset& d) {
+absl::StatusOr<datasets::Batch> DeviceBatch(const Fixture& f, const datasets::Dataset& d,
+                                            bool raw = false) {
   LASNN_ASSIGN_OR_RETURN(datasets::BatcherOptions o,
                          datasets::DefaultBatcherOptions(d.name, /*training=*/false));
+  if (raw) {
+    o.mean.assign(o.mean.size(), 0.0f);
+    o.std.assign(o.std.size(), 1.0f);
+  }
   o.batch_size = d.images.size(0);
   o.device = f.device;
   LASNN_ASSIGN_OR_RETURN(auto batcher, datasets::Batcher::Create(d, o));
@@ -204,8 +228,9 @@ absl::StatusOr<datasets::Batch> DeviceBatch(const Fixture& f, const datasets::Da
 }
 
 // Folds, calibrates (every normalisation), simulates: on the device, and the thresholds stay
-// there.
-absl::Status ConvertOnDevice(const Fixture& f, bool qcfs) {
+// there. `encoding`: the simulation's input code (Poisson, latency) of the raw test images.
+absl::Status ConvertOnDevice(const Fixture& f, bool qcfs,
+                             EncoderSpec::Kind encoding = EncoderSpec::DIRECT) {
   LASNN_ASSIGN_OR_RETURN(Model ann, TrainedAnn(f, qcfs, qcfs ? "qcfs_ann" : "ann"));
   LASNN_ASSIGN_OR_RETURN(conversion::FoldedAnn folded, conversion::FoldBatchNorm(ann));
   LASNN_ASSIGN_OR_RETURN(datasets::Batch calibration, DeviceBatch(f, f.train));
@@ -241,6 +266,20 @@ absl::Status ConvertOnDevice(const Fixture& f, bool qcfs) {
                          .item<double>();
       r = conversion::Simulate(snn, test.images, test.labels, /*timesteps=*/8, 16);
     }));
+    if (encoding != EncoderSpec::DIRECT) {
+      LASNN_ASSIGN_OR_RETURN(datasets::Batch raw, DeviceBatch(f, f.holdout, /*raw=*/true));
+      LASNN_ASSIGN_OR_RETURN(datasets::BatcherOptions stats,
+                             datasets::DefaultBatcherOptions(f.holdout.name, false));
+      const InputEncoder encoder(InputCodeOf(encoding),
+                                 std::vector<double>(stats.mean.begin(), stats.mean.end()),
+                                 std::vector<double>(stats.std.begin(), stats.std.end()), 9);
+      conversion::SimulationOptions so;
+      so.encoder = &encoder;
+      so.indices = raw.indices;
+      LASNN_RETURN_IF_ERROR(TorchCall(name, [&] {
+        r = conversion::Simulate(snn, raw.images, test.labels, /*timesteps=*/8, 16, so);
+      }));
+    }
     LASNN_RETURN_IF_ERROR(Expect(r.accuracy_at_t.size() == 8 && r.num_samples == 40 &&
                                      ann_accuracy >= 0 && ann_accuracy <= 1,
                                  absl::StrCat(name, ": malformed simulation result")));
@@ -267,6 +306,16 @@ absl::Status RunCase(const std::string& name, const std::string& tmp) {
   if (name == "evaluate") return EvaluateEveryT(f);
   if (name == "conversion") return ConvertOnDevice(f, /*qcfs=*/false);
   if (name == "qcfs") return ConvertOnDevice(f, /*qcfs=*/true);
+  if (name == "poisson") {
+    LASNN_RETURN_IF_ERROR(
+        TrainedStudent(f, DistillConfig::LASNN, DistillConfig::JOINT, EncoderSpec::POISSON));
+    return ConvertOnDevice(f, /*qcfs=*/false, EncoderSpec::POISSON);
+  }
+  if (name == "latency") {
+    LASNN_RETURN_IF_ERROR(
+        TrainedStudent(f, DistillConfig::DIRECT, DistillConfig::JOINT, EncoderSpec::LATENCY));
+    return ConvertOnDevice(f, /*qcfs=*/true, EncoderSpec::LATENCY);
+  }
   return absl::InvalidArgumentError(absl::StrCat("--case_name=", name, ": unknown case"));
 }
 

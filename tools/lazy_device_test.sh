@@ -4,7 +4,8 @@
 # check failure aborts it); a failure names the case. Cases: SNN direct training; LaSNN joint with
 # a teacher (attention maps, KD); LaSNN stage by stage (frozen stages, partial forwards); feature
 # KD (aligners); evaluation at every t; conversion (calibration by every normalisation,
-# simulation); QCFS (training and conversion); and a
+# simulation); QCFS (training and conversion); Poisson input (LaSNN training, evaluation against
+# the CPU's, conversion) and latency input (direct training, QCFS conversion); and a
 # two-experiment harness sweep (LaSNN joint, MaxNorm conversion) through `lasnn sweep` that must
 # write two OK records and a report; and `lasnn/train --device=lazy`.
 set -uo pipefail
@@ -24,7 +25,8 @@ run_case() {  # name, command...
   fi
 }
 
-for c in snn_direct lasnn_joint lasnn_stage_by_stage feature_kd evaluate conversion qcfs; do
+for c in snn_direct lasnn_joint lasnn_stage_by_stage feature_kd evaluate conversion qcfs poisson \
+    latency; do
   mkdir -p "${tmp}/${c}"
   run_case "${c}" "${check}" --case_name="${c}" --tmp_dir="${tmp}/${c}"
 done

@@ -197,6 +197,19 @@ TEST(InputEncoderTest, PoissonRatesApproachTheNormalisedImage) {
   EXPECT_TRUE(at::allclose(s.mean(0), enc.Normalise(x), 0, 0.1));
 }
 
+// The draws of a fixed key, checked in: records made with Poisson input stay reproducible only
+// while the keying (SplitMix64 of seed, stream, image index, step, element) is unchanged.
+TEST(InputEncoderTest, PoissonDrawsOfAFixedKeyAreGolden) {
+  const InputEncoder enc(InputCode::kPoisson, {0.0}, {1.0}, /*seed=*/11);
+  const at::Tensor x = at::full({2, 1, 2, 8}, 0.5);
+  const at::Tensor spikes = enc.Encode(x, at::tensor({7, 1234567}, at::kLong), /*stream=*/2, 2);
+  const at::Tensor bits = spikes.flatten().to(at::kLong);
+  std::string got;
+  for (int64_t i = 0; i < bits.numel(); ++i) got += bits[i].item<int64_t>() != 0 ? '1' : '0';
+  // Time-major, [t][b][element]: step 0 of image 7, of image 1234567, then step 1 of each.
+  EXPECT_EQ(got, "0100101111001001001010101101001011111001000000001111000010000111");
+}
+
 TEST(InputEncoderTest, LatencyIsLatencyEncodeNormalised) {
   const InputEncoder enc = Encoder(InputCode::kLatency);
   const at::Tensor x = RawImages(3);

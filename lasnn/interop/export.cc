@@ -182,6 +182,11 @@ absl::Status ExportTorchScript(Model& model, int64_t timesteps, const std::strin
   if (timesteps < 1) {
     return absl::InvalidArgumentError(absl::StrCat("export timesteps must be >= 1, got ", timesteps));
   }
+  if (model->mode() == Mode::kSnn && model->encoding() != EncoderSpec::DIRECT) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "TorchScript export supports SNNs with direct encoding; this one takes ",
+        EncoderSpec::Kind_Name(model->encoding()), "-coded [T, B, C, H, W] input"));
+  }
   return TorchCall(absl::StrCat("exporting TorchScript '", path, "'"), [&]() -> absl::Status {
     torch::NoGradGuard no_grad;
     const bool was_training = model->is_training();

@@ -26,8 +26,8 @@ namespace lasnn {
 std::string TorchScriptSource(const Model& model, int64_t timesteps);
 
 // Writes `model` (its current weights, eval-mode semantics) to `path` atomically. timesteps: T of
-// the SNN's forward (ignored for an ANN), >= 1. InvalidArgument for bad arguments; errors naming
-// the path when writing fails.
+// the SNN's forward (ignored for an ANN), >= 1. InvalidArgument for bad arguments or an SNN whose
+// encoder is not direct; errors naming the path when writing fails.
 absl::Status ExportTorchScript(Model& model, int64_t timesteps, const std::string& path);
 
 }  // namespace lasnn

@@ -105,6 +105,15 @@ TEST(ExportTest, BadTimestepsIsInvalidArgument) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(ExportTest, EncodedSnnIsRefused) {
+  ModelSpec spec = Vgg();
+  spec.mutable_encoder()->set_kind(EncoderSpec::POISSON);
+  auto model = BuildModel(spec, Mode::kSnn);
+  ASSERT_THAT(model, IsOk());
+  EXPECT_THAT(ExportTorchScript(*model, 4, TempPath("poisson.pt")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(ExportTest, UnwritableDestinationNamesThePath) {
   auto model = BuildModel(Vgg(), Mode::kAnn);
   ASSERT_THAT(model, IsOk());
