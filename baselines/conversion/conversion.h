@@ -16,8 +16,9 @@
 // The SNN uses IF neurons (decay 1), reset by subtraction by default (reset to zero selectable),
 // initial membrane 0 (or a fraction of the threshold), and analog input: the normalised image is
 // the input current at every step (the papers of MaxNorm and Spike-Norm fed Poisson spike trains;
-// Poisson input to conversions waits on input encodings end to end, issue #17, so the
-// "as published" variants are labelled "analog input"). Thresholds are applied as "threshold
+// SimulationOptions::encoder feeds the Poisson or latency code of the raw image instead,
+// normalised after encoding, so that a rate code averages to the ANN's input; calibration stays
+// analog). Thresholds are applied as "threshold
 // balancing with scaled spikes": a neuron of threshold theta emits spikes of amplitude theta, so
 // the next layer receives currents on the ANN's scale. That is exactly equivalent to data-based
 // weight normalisation (W_l <- W_l * theta_{l-1} / theta_l, threshold 1) and works per channel.
