@@ -24,12 +24,14 @@ query() {
   }
 }
 
-# Every directory of the workspace except Bazel's convenience symlinks (bazel-*), which a second
-# Bazel would otherwise descend into.
+# Every directory of the workspace that holds a package, except Bazel's convenience symlinks
+# (bazel-*), which a second Bazel would otherwise descend into, and directories without a BUILD
+# file (results/ of the reproduction targets, which `bazel query` would refuse).
 universe="//:*"
 for dir in "${workspace}"/*/; do
   dir="${dir%/}"
   [[ -L "${dir}" ]] && continue
+  [[ -z "$(find "${dir}" \( -name BUILD -o -name BUILD.bazel \) -print -quit)" ]] && continue
   universe+=" + //$(basename "${dir}")/..."
 done
 query "${universe}" --output=package > "${tmp}/packages"
