@@ -120,6 +120,26 @@ double Rate(double spikes, double neuron_steps) {
   return neuron_steps > 0 ? spikes / neuron_steps : 0;
 }
 
+// Spikes per element per step of the T-step code (evaluation stream) of raw images [N, ...] with
+// dataset indices [N], in chunks of images and steps (a long code of many images is large).
+double InputSpikeRate(const InputEncoder& encoder, const at::Tensor& raw,
+                      const at::Tensor& indices, int64_t T) {
+  constexpr int64_t kImages = 100, kSteps = 16;
+  const int64_t n = raw.size(0);
+  at::Tensor spikes = at::zeros({}, raw.options().dtype(at::kDouble));
+  for (int64_t i = 0; i < n; i += kImages) {
+    const int64_t b = std::min(kImages, n - i);
+    for (int64_t t = 0; t < T; t += kSteps) {
+      spikes += encoder
+                    .CodeSteps(raw.narrow(0, i, b), indices.narrow(0, i, b), /*stream=*/0, T, t,
+                               std::min(kSteps, T - t))
+                    .sum(at::kDouble);
+    }
+  }
+  const double elements = static_cast<double>(raw.numel()) * static_cast<double>(T);
+  return elements > 0 ? spikes.item<double>() / elements : 0.0;
+}
+
 }  // namespace
 
 absl::StatusOr<TeacherResult> EvaluateAnn(Model& model, const ModelSpec& spec,
@@ -227,6 +247,9 @@ absl::StatusOr<SnnEvaluation> EvaluateSnn(Model& model, const datasets::Dataset&
       }
       for (size_t k = 0; k < m.firing.size(); ++k) {
         m.firing[k].rate = Rate(spikes[k], neuron_steps[k]);
+      }
+      if (encoder) {
+        m.input_rate = InputSpikeRate(*encoder, rate_batch.images.to(device), rate_batch.indices, T);
       }
       ForwardOptions fast;
       fast.timesteps = T;
@@ -386,6 +409,10 @@ absl::StatusOr<ConversionEvaluation> EvaluateConversion(const ConvertedAnn& conv
     TimestepMeasurement m;
     m.timesteps = T;
     LASNN_RETURN_IF_ERROR(TorchCall("conversion timing", [&] {
+      if (encoder) {
+        m.input_rate = InputSpikeRate(*encoder, sim_images.narrow(0, 0, n_rate),
+                                      all_indices.narrow(0, 0, n_rate), T);
+      }
       TimingOptions timing = TimingOn(device);
       timing.warmup = 0;
       timing.latency_repeats = std::max(3, eval.latency_repeats() * 4 / std::max(4, T));

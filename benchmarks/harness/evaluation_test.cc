@@ -146,6 +146,14 @@ TEST(EvaluationTest, PoissonInputIsKeyedByImage) {
   for (size_t k = 0; k < all->costs[0].firing.size(); ++k) {
     EXPECT_EQ(all->costs[0].firing[k].rate, first7->costs[0].firing[k].rate) << k;
   }
+  // The input code's rate: about the mean pixel of the first 7 images (uniform in [0, 1]).
+  EXPECT_EQ(all->costs[0].input_rate, first7->costs[0].input_rate);
+  EXPECT_NEAR(all->costs[0].input_rate, 0.5, 0.1);
+  absl::StatusOr<Model> direct = BuildModel(Spec(), Mode::kSnn);
+  ASSERT_THAT(direct, IsOk());
+  absl::StatusOr<SnnEvaluation> analog = EvaluateSnn(*direct, test, eval, 10, cpu);
+  ASSERT_THAT(analog, IsOk());
+  EXPECT_LT(analog->costs[0].input_rate, 0.0);
 
   datasets::Dataset train = Random(40, 23);
   train.split = "train";
@@ -167,6 +175,8 @@ TEST(EvaluationTest, PoissonInputIsKeyedByImage) {
   ExpectOutcomesReproduce(e->outcomes, e->accuracy_at_t, 37);
   ASSERT_EQ(e->firing.size(), e7->firing.size());
   for (size_t k = 0; k < e->firing.size(); ++k) EXPECT_EQ(e->firing[k].rate, e7->firing[k].rate);
+  ASSERT_EQ(e->costs.size(), 1u);
+  EXPECT_NEAR(e->costs[0].input_rate, 0.5, 0.1);
   // Another seed draws other trains.
   ConvertedAnn reseeded = *converted;
   reseeded.encoding_seed = 99;

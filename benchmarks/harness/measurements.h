@@ -23,6 +23,9 @@ struct TimestepMeasurement {
   int timesteps = 0;
   LatencyThroughput timing;
   std::vector<LayerRate> firing;  // every spiking layer, in forward order
+  // A Poisson or latency code's spikes per input element per step (same images as `firing`);
+  // < 0: analog input (direct encoding).
+  double input_rate = -1;
 };
 
 struct SnnEvaluation {

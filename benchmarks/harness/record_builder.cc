@@ -40,7 +40,9 @@ absl::Status AddCost(const TimestepMeasurement& m, const ModelPlan& plan,
   cost.set_timesteps(m.timesteps);
   cost.set_latency_ms(m.timing.latency_ms);
   cost.set_throughput_img_s(m.timing.throughput_img_s);
-  LASNN_ASSIGN_OR_RETURN(*cost.mutable_ops(), CountSnnOps(plan, rates, m.timesteps, energy));
+  if (m.input_rate >= 0) cost.set_input_spike_rate(m.input_rate);
+  LASNN_ASSIGN_OR_RETURN(*cost.mutable_ops(),
+                         CountSnnOps(plan, rates, m.timesteps, energy, m.input_rate));
   *record.add_costs() = std::move(cost);
   return absl::OkStatus();
 }

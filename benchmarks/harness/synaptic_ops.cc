@@ -48,7 +48,8 @@ OpCount CountAnnOps(const ModelPlan& plan, const EnergyConfig& energy) {
 }
 
 absl::StatusOr<OpCount> CountSnnOps(const ModelPlan& plan, const std::vector<double>& rates,
-                                    int timesteps, const EnergyConfig& energy) {
+                                    int timesteps, const EnergyConfig& energy,
+                                    double input_rate) {
   if (static_cast<int>(rates.size()) != plan.num_activations) {
     return absl::InvalidArgumentError(absl::StrCat("expected ", plan.num_activations,
                                                    " firing rates (one per spiking layer), got ",
@@ -57,7 +58,8 @@ absl::StatusOr<OpCount> CountSnnOps(const ModelPlan& plan, const std::vector<dou
   double acs = 0, macs = 0;
   const double t = static_cast<double>(timesteps);
   int next = 0;       // index of the next spiking layer
-  double rate = -1;   // rate of the spikes feeding the current layer; < 0: analog input
+  // Rate of the spikes feeding the current layer; < 0: analog input.
+  double rate = input_rate < 0 ? -1 : input_rate;
   auto synapse = [&](double dense, double input_rate) {
     if (input_rate < 0) {
       macs += dense;

@@ -30,9 +30,13 @@ OpCount CountAnnOps(const ModelPlan& plan, const EnergyConfig& energy);
 
 // The SNN at T steps with `rates[k]` = the firing rate (spikes per neuron per step) of spiking
 // layer k in forward order (ModelPlan::num_activations entries: a basic block contributes act1
-// then act2). InvalidArgument when the count does not match the plan.
+// then act2). The first layer is fed the analog image (MACs, once: direct encoding) when
+// input_rate < 0, else spikes at input_rate per input element per step (ACs, like any spike-fed
+// layer; the normalisation after encoding folds into its bias). InvalidArgument when the count
+// does not match the plan.
 absl::StatusOr<OpCount> CountSnnOps(const ModelPlan& plan, const std::vector<double>& rates,
-                                    int timesteps, const EnergyConfig& energy);
+                                    int timesteps, const EnergyConfig& energy,
+                                    double input_rate = -1);
 
 }  // namespace lasnn
 

@@ -49,6 +49,11 @@ TEST(SynapticOpsTest, SnnCountsFirstLayerOnceAndSpikeDrivenAccumulates) {
   // Silence costs nothing beyond the input layer.
   auto silent = CountSnnOps(*plan, {0.0, 0.0}, 8, e);
   EXPECT_DOUBLE_EQ(silent->acs(), 0);
+  // Poisson / latency input: the first layer accumulates on the input spikes at every step.
+  auto coded = CountSnnOps(*plan, {0.25, 0.5}, 4, e, /*input_rate=*/0.3);
+  ASSERT_TRUE(coded.ok());
+  EXPECT_DOUBLE_EQ(coded->macs(), 0);
+  EXPECT_DOUBLE_EQ(coded->acs(), 2304 * 0.3 * 4 + 4608 * 0.25 * 4 + 1280 * 0.5 * 4);
 }
 
 }  // namespace

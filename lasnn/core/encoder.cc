@@ -129,29 +129,36 @@ at::Tensor InputEncoder::Normalise(const at::Tensor& raw) const {
   return (raw - mean) / std;
 }
 
-at::Tensor InputEncoder::EncodeSteps(const at::Tensor& raw, const at::Tensor& indices,
-                                     uint64_t stream, int64_t steps, int64_t first,
-                                     int64_t count) const {
-  CheckEncoderInput(raw, steps, "InputEncoder", /*unit_range=*/code_ != InputCode::kDirect);
+at::Tensor InputEncoder::CodeSteps(const at::Tensor& raw, const at::Tensor& indices,
+                                   uint64_t stream, int64_t steps, int64_t first,
+                                   int64_t count) const {
+  TORCH_CHECK(code_ != InputCode::kDirect, "InputEncoder: direct encoding has no spike code");
+  CheckEncoderInput(raw, steps, "InputEncoder", /*unit_range=*/true);
   TORCH_CHECK(first >= 0 && count >= 1 && first + count <= steps, "InputEncoder: steps [", first,
               ", ", first + count, ") are not within [0, ", steps, ")");
   TORCH_CHECK(indices.dim() == 1 && indices.size(0) == raw.size(0),
               "InputEncoder: indices must be [B] with B = ", raw.size(0), ", got ",
               indices.sizes());
-  if (code_ == InputCode::kDirect) return RepeatOverTime(Normalise(raw), count);
-  at::Tensor spikes;
-  if (code_ == InputCode::kLatency) {
-    spikes = LatencySteps(raw, steps, first, count);
-  } else {
-    const int64_t per_image = raw.size(0) > 0 ? raw.numel() / raw.size(0) : 0;
-    const at::Tensor u = KeyedUniforms(seed_, stream, indices.cpu(), first, count, per_image)
-                             .view(WithTime(raw, count))
-                             .to(raw.device());
-    spikes = u.lt(raw.detach().to(at::kFloat)).to(raw.scalar_type());
+  if (code_ == InputCode::kLatency) return LatencySteps(raw, steps, first, count);
+  const int64_t per_image = raw.size(0) > 0 ? raw.numel() / raw.size(0) : 0;
+  const at::Tensor u = KeyedUniforms(seed_, stream, indices.cpu(), first, count, per_image)
+                           .view(WithTime(raw, count))
+                           .to(raw.device());
+  return u.lt(raw.detach().to(at::kFloat)).to(raw.scalar_type());
+}
+
+at::Tensor InputEncoder::EncodeSteps(const at::Tensor& raw, const at::Tensor& indices,
+                                     uint64_t stream, int64_t steps, int64_t first,
+                                     int64_t count) const {
+  if (code_ == InputCode::kDirect) {
+    CheckEncoderInput(raw, steps, "InputEncoder", /*unit_range=*/false);
+    TORCH_CHECK(first >= 0 && count >= 1 && first + count <= steps, "InputEncoder: steps [",
+                first, ", ", first + count, ") are not within [0, ", steps, ")");
+    return RepeatOverTime(Normalise(raw), count);
   }
+  const at::Tensor spikes = CodeSteps(raw, indices, stream, steps, first, count);
   // Normalise per channel: flatten time into the batch.
-  std::vector<int64_t> shape = spikes.sizes().vec();
-  return Normalise(spikes.flatten(0, 1)).view(shape);
+  return Normalise(spikes.flatten(0, 1)).view(spikes.sizes());
 }
 
 at::Tensor InputEncoder::Encode(const at::Tensor& raw, const at::Tensor& indices, uint64_t stream,

@@ -83,6 +83,11 @@ class InputEncoder {
   at::Tensor EncodeSteps(const at::Tensor& raw, const at::Tensor& indices, uint64_t stream,
                          int64_t steps, int64_t first, int64_t count) const;
 
+  // The code of EncodeSteps before normalisation: the spikes, 0 / 1 of raw's dtype,
+  // [count, B, C, ...]. Poisson and latency only (TORCH_CHECK).
+  at::Tensor CodeSteps(const at::Tensor& raw, const at::Tensor& indices, uint64_t stream,
+                       int64_t steps, int64_t first, int64_t count) const;
+
   // The model's input for `steps` steps: Normalise(raw) [B, C, ...] for direct encoding (the model
   // repeats it), else EncodeSteps(raw, indices, stream, steps, 0, steps) [steps, B, C, ...].
   at::Tensor Encode(const at::Tensor& raw, const at::Tensor& indices, uint64_t stream,
