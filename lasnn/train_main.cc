@@ -135,6 +135,7 @@ absl::Status Run() {
   }
   if (absl::GetFlag(FLAGS_snn)) config.set_snn(true);
   if (!absl::GetFlag(FLAGS_encoder).empty()) {
+    if (!config.snn()) return absl::InvalidArgumentError("--encoder needs --snn");
     EncoderSpec::Kind kind;
     if (!EncoderSpec::Kind_Parse(absl::AsciiStrToUpper(absl::GetFlag(FLAGS_encoder)), &kind)) {
       return absl::InvalidArgumentError(absl::StrCat(

@@ -50,7 +50,8 @@ Reference ChooseReference(const Dataset& d) {
         if (IsLasnn(g.method) && g.T == T && (!direct_only || DirectInput(g))) {
           ref.group = &g;
           ref.rule =
-              absl::StrCat("fixed by the records' config (eval.reference_timesteps = ", T, ")");
+              absl::StrCat("fixed by the records' config (eval.reference_timesteps = ", T, ")",
+                           direct_only ? "" : "; no LaSNN result fed the images directly has it");
           ref.note = absl::StrJoin(notes, " ");
           return ref;
         }
@@ -66,7 +67,10 @@ Reference ChooseReference(const Dataset& d) {
         ref.group = &g;
       }
     }
-    if (ref.group != nullptr) break;
+    if (ref.group != nullptr) {
+      if (!direct_only) notes.push_back("No LaSNN result was fed the images directly.");
+      break;
+    }
   }
   if (ref.group != nullptr) {
     ref.rule = absl::StrCat(

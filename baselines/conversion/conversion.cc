@@ -409,7 +409,12 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
     return x;
   };
   const InputEncoder* encoder = options.encoder;
-  if (encoder == nullptr) x0 = input_layers(x0);
+  // A code already encoded: [T, B, C, H, W], step t's input is images[t].
+  const bool pre_encoded = images.dim() == 5;
+  TORCH_CHECK(!pre_encoded || (encoder == nullptr && images.size(0) == timesteps),
+              "SimulateBatch: encoded input must be [T, B, C, H, W] with T = ", timesteps,
+              " and no encoder, got ", images.sizes());
+  if (encoder == nullptr && !pre_encoded) x0 = input_layers(x0);
   BatchSimulation out;
   out.spike_counts.assign(ann.num_activations, 0.0);
   out.neuron_steps.assign(ann.num_activations, 0.0);
@@ -419,7 +424,8 @@ BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
   std::vector<at::Tensor> cumulative;
   at::Tensor sum_logits;
   for (int64_t t = 0; t < timesteps; ++t) {
-    at::Tensor x = encoder == nullptr
+    at::Tensor x = pre_encoded ? input_layers(images[t])
+                   : encoder == nullptr
                        ? x0
                        : input_layers(encoder->EncodeSteps(images, options.indices, options.stream,
                                                            timesteps, t, 1)[0]);

@@ -193,7 +193,7 @@ struct SimulationOptions {
 };
 
 // Simulates one batch (normalised float [B, C, H, W], direct encoding; raw with
-// options.encoder) for T steps.
+// options.encoder; or an encoded, normalised code [T, B, C, H, W] fed step by step) for T steps.
 BatchSimulation SimulateBatch(const ConvertedSnn& snn, const at::Tensor& images,
                               int64_t timesteps, const SimulationOptions& options = {});
 

@@ -463,6 +463,13 @@ TEST(ConversionTest, PoissonCodedInputApproachesTheAnn) {
     so.indices = indices;
     // Batch size and order do not change an image's code.
     EXPECT_EQ(Simulate(*snn, raw, ann_pred, 512, 64, so).accuracy_at_t, r.accuracy_at_t);
+    const at::Tensor reversed = at::arange(63, -1, -1, at::kLong);
+    SimulationOptions reordered = so;
+    reordered.indices = indices.index_select(0, reversed);
+    EXPECT_EQ(Simulate(*snn, raw.index_select(0, reversed), ann_pred.index_select(0, reversed),
+                       512, 32, reordered)
+                  .accuracy_at_t,
+              r.accuracy_at_t);
     const InputEncoder latency(InputCode::kLatency, {0.5}, {0.25}, 3);
     so.encoder = &latency;
     const SimulationResult l = Simulate(*snn, raw, ann_pred, 16, 32, so);

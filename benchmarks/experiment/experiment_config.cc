@@ -206,6 +206,23 @@ std::optional<FieldViolation> Validate(const ExperimentConfig& c) {
   }
   const EvalConfig& ev = c.eval();
   if (auto e = RequireRange("eval.t_max", ev.t_max(), 0, 4096)) return e;
+  // A latency code depends on its length: the student is evaluated on its own T-step code only.
+  if (IsTrainedMethod(c.method()) && c.student().encoder().kind() == EncoderSpec::LATENCY) {
+    const int T = c.train().timesteps();
+    if (ev.t_max() != 0 && ev.t_max() != T) {
+      return FieldViolation{"eval.t_max",
+                            absl::StrCat("must be 0 or train.timesteps (", T, ") for a "
+                                         "latency-coded student (its code depends on T), got ",
+                                         ev.t_max())};
+    }
+    for (int i = 0; i < ev.cost_timesteps_size(); ++i) {
+      if (ev.cost_timesteps(i) != T) {
+        return FieldViolation{absl::StrCat("eval.cost_timesteps[", i, "]"),
+                              absl::StrCat("must be train.timesteps (", T, ") for a "
+                                           "latency-coded student, got ", ev.cost_timesteps(i))};
+      }
+    }
+  }
   if (auto e = RequireRange("eval.test_subset", ev.test_subset(), 0, 1e8)) return e;
   for (int i = 0; i < ev.cost_timesteps_size(); ++i) {
     if (auto e = RequireRange(absl::StrCat("eval.cost_timesteps[", i, "]"), ev.cost_timesteps(i), 1,

@@ -305,6 +305,25 @@ TEST(ExperimentConfigTest, FiringRateImagesIsResolvedAndBounded) {
               StatusIs(kInvalid, HasSubstr("eval.firing_rate_images must be in [1,")));
 }
 
+// A latency code depends on its length: a latency-coded student is evaluated at its T only; a
+// Poisson-coded one at any t_max.
+TEST(ExperimentConfigTest, LatencyStudentsAreEvaluatedAtTheirT) {
+  // Experiment(extra) with the student fed `kind`.
+  const auto coded = [](const std::string& kind, const std::string& extra) {
+    std::string text = Experiment(extra);
+    const size_t at = text.find("student {") + std::string("student {").size();
+    return text.insert(at, absl::StrCat(" encoder { kind: ", kind, " } "));
+  };
+  EXPECT_THAT(ParseExperimentText(coded("LATENCY", "method: DIRECT"), "l"), IsOk());
+  EXPECT_THAT(ParseExperimentText(coded("LATENCY", "method: DIRECT eval { t_max: 8 }"), "l"),
+              StatusIs(kInvalid, AllOf(HasSubstr("eval.t_max"), HasSubstr("latency-coded"))));
+  EXPECT_THAT(
+      ParseExperimentText(coded("LATENCY", "method: DIRECT eval { cost_timesteps: 2 }"), "l"),
+      StatusIs(kInvalid, HasSubstr("eval.cost_timesteps[0]")));
+  EXPECT_THAT(ParseExperimentText(coded("POISSON", "method: DIRECT eval { t_max: 8 }"), "p"),
+              IsOk());
+}
+
 TEST(ExperimentConfigTest, GridTeacherModelReplacesTheBaseTeacherModel) {
   const std::string suite_text =
       std::string("name: \"t\"\nbase {\n") + Experiment("seed: 1") + "}\n" +

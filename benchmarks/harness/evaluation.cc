@@ -417,15 +417,25 @@ absl::StatusOr<ConversionEvaluation> EvaluateConversion(const ConvertedAnn& conv
       timing.warmup = 0;
       timing.latency_repeats = std::max(3, eval.latency_repeats() * 4 / std::max(4, T));
       timing.throughput_repeats = 1;
+      // The SNN's cost: a code is encoded before the timing, as for trained SNNs.
+      const at::Tensor batch =
+          encoder ? encoder->EncodeSteps(sim_images.narrow(0, 0, n_tput),
+                                         all_indices.narrow(0, 0, n_tput), /*stream=*/0, T, 0, T)
+                  : sim_images.narrow(0, 0, n_tput);
+      const int64_t batch_dim = encoder ? 1 : 0;
+      const at::Tensor one = batch.narrow(batch_dim, 0, 1);
       m.timing = MeasureLatencyThroughput(
-          [&] { simulate(0, 1, T); },
-          [&] { simulate(0, n_tput, T); },
+          [&] { conversion::SimulateBatch(converted.snn, one, T); },
+          [&] { conversion::SimulateBatch(converted.snn, batch, T); },
           n_tput, timing);
-      if (T <= steps) {
+      // A latency code depends on its length: the first T steps of the curve's code are not the
+      // T-step code.
+      if (T <= steps && converted.encoding != EncoderSpec::LATENCY) {
         for (size_t k = 0; k < names.size(); ++k) m.firing.push_back({names[k], rate_at(k, T)});
         return;
       }
-      // Longer than the accuracy curve: simulate the same first n_rate images for T steps.
+      // Longer than the accuracy curve (or a latency code): simulate the same first n_rate
+      // images for T steps.
       std::vector<double> spikes(names.size(), 0.0), neuron_steps(names.size(), 0.0);
       for (int64_t start = 0; start < n_rate; start += kSimBatch) {
         conversion::BatchSimulation b = simulate(start, std::min(kSimBatch, n_rate - start), T);

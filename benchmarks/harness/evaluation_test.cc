@@ -140,6 +140,10 @@ TEST(EvaluationTest, PoissonInputIsKeyedByImage) {
   ASSERT_THAT(all, IsOk());
   ASSERT_THAT(first7, IsOk());
   ExpectOutcomesReproduce(all->outcomes, all->accuracy_at_t, 37);
+  // Batches of 3 put the images at other positions: the same codes, the same predictions.
+  absl::StatusOr<SnnEvaluation> small_batches = EvaluateSnn(*snn, test, eval, 3, cpu, 4);
+  ASSERT_THAT(small_batches, IsOk());
+  EXPECT_EQ(small_batches->outcomes.SerializeAsString(), all->outcomes.SerializeAsString());
   ASSERT_EQ(all->costs.size(), 1u);
   ASSERT_EQ(first7->costs.size(), 1u);
   EXPECT_GT(all->costs[0].firing[0].rate, 0.0);

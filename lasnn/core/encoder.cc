@@ -133,7 +133,10 @@ at::Tensor InputEncoder::CodeSteps(const at::Tensor& raw, const at::Tensor& indi
                                    uint64_t stream, int64_t steps, int64_t first,
                                    int64_t count) const {
   TORCH_CHECK(code_ != InputCode::kDirect, "InputEncoder: direct encoding has no spike code");
-  CheckEncoderInput(raw, steps, "InputEncoder", /*unit_range=*/true);
+  // Shapes only: a range check would read the values back to the host at every step.
+  CheckEncoderInput(raw, steps, "InputEncoder", /*unit_range=*/false);
+  TORCH_CHECK(at::isFloatingType(raw.scalar_type()),
+              "InputEncoder: images must be a floating-point tensor, got ", raw.scalar_type());
   TORCH_CHECK(first >= 0 && count >= 1 && first + count <= steps, "InputEncoder: steps [", first,
               ", ", first + count, ") are not within [0, ", steps, ")");
   TORCH_CHECK(indices.dim() == 1 && indices.size(0) == raw.size(0),

@@ -77,9 +77,11 @@ class InputEncoder {
   at::Tensor Normalise(const at::Tensor& raw) const;
 
   // Steps [first, first + count) of the `steps`-step code of raw (float [B, C, ...], values in
-  // [0, 1]), normalised: [count, B, C, ...]. indices: int64 [B] on the CPU, the images' dataset
-  // indices. Direct: Normalise(raw) repeated over the count steps (a view). TORCH_CHECK on bad
-  // shapes, values outside [0, 1] or steps outside [0, steps).
+  // [0, 1]: the batcher's raw images are, by construction; not checked, which would read the
+  // values back to the host at every step), normalised: [count, B, C, ...]. indices: int64 [B] on
+  // the CPU, the images' dataset indices. Direct: Normalise(raw) repeated over the count steps (a
+  // view). TORCH_CHECK on bad shapes or steps outside [0, steps). No host read; the Poisson
+  // uniforms are drawn on the CPU and copied to raw's device.
   at::Tensor EncodeSteps(const at::Tensor& raw, const at::Tensor& indices, uint64_t stream,
                          int64_t steps, int64_t first, int64_t count) const;
 

@@ -223,8 +223,8 @@ TEST(InputEncoderTest, LatencyIsLatencyEncodeNormalised) {
 TEST(InputEncoderTest, RejectsBadInput) {
   const InputEncoder enc = Encoder(InputCode::kPoisson);
   const at::Tensor idx = at::arange(2, at::kLong);
-  ExpectThrowsWith([&] { enc.Encode(at::full({2, 2, 3, 3}, 1.5), idx, 0, 4); },
-                   "must lie in [0, 1]");
+  ExpectThrowsWith([&] { enc.Encode(at::ones({2, 2, 3, 3}, at::kLong), idx, 0, 4); },
+                   "floating-point");
   ExpectThrowsWith([&] { enc.Encode(at::rand({2, 3, 3, 3}), idx, 0, 4); }, "C = 2");
   ExpectThrowsWith([&] { enc.Encode(at::rand({2, 2, 3, 3}), at::arange(3, at::kLong), 0, 4); },
                    "indices must be [B]");

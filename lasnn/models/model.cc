@@ -345,4 +345,12 @@ int64_t CountParameters(const torch::nn::Module& module) {
   return n;
 }
 
+InputCode InputCodeOf(EncoderSpec::Kind kind) {
+  switch (kind) {
+    case EncoderSpec::POISSON: return InputCode::kPoisson;
+    case EncoderSpec::LATENCY: return InputCode::kLatency;
+    default: return InputCode::kDirect;
+  }
+}
+
 }  // namespace lasnn

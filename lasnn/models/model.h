@@ -35,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "lasnn/models/model_spec.h"
 #include "lasnn/models/model_spec.pb.h"
+#include "lasnn/core/encoder.h"
 #include "lasnn/core/neuron.h"
 
 namespace lasnn {
@@ -144,6 +145,9 @@ torch::Tensor QcfsActivation(const torch::Tensor& x, const torch::Tensor& lambda
 
 // Number of trainable parameter elements.
 int64_t CountParameters(const torch::nn::Module& module);
+
+// The input code of an encoder kind (lasnn/core/encoder.h InputEncoder).
+InputCode InputCodeOf(EncoderSpec::Kind kind);
 
 }  // namespace lasnn
 

@@ -523,14 +523,6 @@ std::string DescribePlan(const ModelPlan& plan) {
   return out;
 }
 
-InputCode InputCodeOf(EncoderSpec::Kind kind) {
-  switch (kind) {
-    case EncoderSpec::POISSON: return InputCode::kPoisson;
-    case EncoderSpec::LATENCY: return InputCode::kLatency;
-    default: return InputCode::kDirect;
-  }
-}
-
 std::string EncoderName(EncoderSpec::Kind kind) {
   switch (kind) {
     case EncoderSpec::POISSON: return "Poisson";

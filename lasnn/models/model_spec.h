@@ -18,7 +18,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lasnn/core/encoder.h"
 #include "lasnn/models/model_spec.pb.h"
 
 namespace lasnn {
@@ -106,9 +105,6 @@ std::string ModelSpecToText(const ModelSpec& spec);
 
 // One line per planned layer with its output shape and parameters, then the taps and the total.
 std::string DescribePlan(const ModelPlan& plan);
-
-// The input code of an encoder kind (lasnn/core/encoder.h).
-InputCode InputCodeOf(EncoderSpec::Kind kind);
 
 // "direct", "Poisson", "latency": the encoder's name in logs and reports.
 std::string EncoderName(EncoderSpec::Kind kind);

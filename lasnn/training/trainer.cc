@@ -79,7 +79,8 @@ struct StepLosses {
 };
 
 // A step's inputs: the student's (normalised images, or their code [T, B, C, H, W] when its
-// encoder is not direct), the teacher's (normalised images) and the labels.
+// encoder is not direct), the teacher's (normalised images; undefined without a teacher) and the
+// labels.
 struct StepInput {
   at::Tensor student, teacher, labels;
 };
@@ -126,7 +127,8 @@ class Loop {
     if (!encoder_) return StepInput{batch.images, batch.images, batch.labels};
     return StepInput{encoder_->Encode(batch.images, batch.indices, /*stream=*/1 + epoch,
                                       t_.timesteps()),
-                     encoder_->Normalise(batch.images), batch.labels};
+                     teacher_ != nullptr ? encoder_->Normalise(batch.images) : at::Tensor(),
+                     batch.labels};
   }
   // Adds a step's losses to the window's device-side sums.
   void Meter(const StepLosses& losses, int64_t images);
