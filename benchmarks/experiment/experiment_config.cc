@@ -161,6 +161,17 @@ std::optional<FieldViolation> Validate(const ExperimentConfig& c) {
   }
   const ConversionConfig& v = c.conversion();
   if (!trained) {
+    // MaxNorm's and Spike-Norm's report labels state their input ("analog input"); until the
+    // labels follow the record's input_encoding, a coded input would contradict them.
+    const Method m = c.method();
+    if (v.encoder().kind() != EncoderSpec::DIRECT &&
+        (m == CONVERSION_MAX || m == CONVERSION_MAX_AS_PUBLISHED || m == SPIKE_NORM ||
+         m == SPIKE_NORM_AS_PUBLISHED)) {
+      return FieldViolation{"conversion.encoder",
+                            absl::StrCat("must be DIRECT for method ", MethodKey(m),
+                                         " (its report label states analog input); RobustNorm "
+                                         "and QCFS conversions take POISSON or LATENCY")};
+    }
     const ConversionVariant want = ConversionVariantOf(c.method());
     const std::string why = absl::StrCat(
         "is fixed by method ", MethodKey(c.method()),

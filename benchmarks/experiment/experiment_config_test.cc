@@ -322,6 +322,15 @@ TEST(ExperimentConfigTest, LatencyStudentsAreEvaluatedAtTheirT) {
       StatusIs(kInvalid, HasSubstr("eval.cost_timesteps[0]")));
   EXPECT_THAT(ParseExperimentText(coded("POISSON", "method: DIRECT eval { t_max: 8 }"), "p"),
               IsOk());
+  // Conversions: RobustNorm and QCFS take a code; MaxNorm's and Spike-Norm's labels say analog.
+  EXPECT_THAT(ParseExperimentText(
+                  Experiment("method: CONVERSION_ROBUST conversion { encoder { kind: POISSON } }"),
+                  "r"),
+              IsOk());
+  EXPECT_THAT(ParseExperimentText(
+                  Experiment("method: CONVERSION_MAX conversion { encoder { kind: POISSON } }"),
+                  "m"),
+              StatusIs(kInvalid, HasSubstr("conversion.encoder must be DIRECT")));
 }
 
 TEST(ExperimentConfigTest, GridTeacherModelReplacesTheBaseTeacherModel) {
