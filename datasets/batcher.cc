@@ -37,6 +37,11 @@ absl::StatusOr<BatcherOptions> DefaultBatcherOptions(absl::string_view dataset_n
   return o;
 }
 
+void UseRawImages(BatcherOptions& options) {
+  options.mean.assign(options.mean.size(), 0.0f);
+  options.std.assign(options.std.size(), 1.0f);
+}
+
 absl::StatusOr<std::unique_ptr<Batcher>> Batcher::Create(const Dataset& dataset,
                                                          BatcherOptions options) {
   const std::string what = absl::StrCat("Batcher for ", dataset.name, "/", dataset.split);

@@ -49,6 +49,10 @@ struct BatcherOptions {
 absl::StatusOr<BatcherOptions> DefaultBatcherOptions(absl::string_view dataset_name,
                                                      bool training);
 
+// Mean 0 and std 1 for every channel: batches then hold the raw images x / 255 in [0, 1] (the
+// input of a Poisson or latency encoder, lasnn/core/encoder.h).
+void UseRawImages(BatcherOptions& options);
+
 struct Batch {
   at::Tensor images;   // float32 [B, C, H, W] on options.device, normalised
   at::Tensor labels;   // int64 [B] on options.device

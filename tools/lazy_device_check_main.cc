@@ -215,10 +215,7 @@ absl::StatusOr<datasets::Batch> DeviceBatch(const Fixture& f, const datasets::Da
                                             bool raw = false) {
   LASNN_ASSIGN_OR_RETURN(datasets::BatcherOptions o,
                          datasets::DefaultBatcherOptions(d.name, /*training=*/false));
-  if (raw) {
-    o.mean.assign(o.mean.size(), 0.0f);
-    o.std.assign(o.std.size(), 1.0f);
-  }
+  if (raw) datasets::UseRawImages(o);
   o.batch_size = d.images.size(0);
   o.device = f.device;
   LASNN_ASSIGN_OR_RETURN(auto batcher, datasets::Batcher::Create(d, o));
@@ -270,11 +267,9 @@ absl::Status ConvertOnDevice(const Fixture& f, bool qcfs,
       LASNN_ASSIGN_OR_RETURN(datasets::Batch raw, DeviceBatch(f, f.holdout, /*raw=*/true));
       LASNN_ASSIGN_OR_RETURN(datasets::BatcherOptions stats,
                              datasets::DefaultBatcherOptions(f.holdout.name, false));
-      const InputEncoder encoder(InputCodeOf(encoding),
-                                 std::vector<double>(stats.mean.begin(), stats.mean.end()),
-                                 std::vector<double>(stats.std.begin(), stats.std.end()), 9);
+      const std::optional<InputEncoder> encoder = MoveNormalisationToEncoder(encoding, 9, stats);
       conversion::SimulationOptions so;
-      so.encoder = &encoder;
+      so.encoder = &*encoder;
       so.indices = raw.indices;
       LASNN_RETURN_IF_ERROR(TorchCall(name, [&] {
         r = conversion::Simulate(snn, raw.images, test.labels, /*timesteps=*/8, 16, so);

@@ -48,10 +48,7 @@ absl::StatusOr<datasets::Batch> Gather(const datasets::Dataset& d,
   LASNN_ASSIGN_OR_RETURN(datasets::BatcherOptions o,
                          datasets::DefaultBatcherOptions(d.name, /*training=*/false));
   o.batch_size = std::max<int64_t>(1, static_cast<int64_t>(indices.size()));
-  if (raw) {
-    o.mean.assign(o.mean.size(), 0.0f);
-    o.std.assign(o.std.size(), 1.0f);
-  }
+  if (raw) datasets::UseRawImages(o);
   LASNN_ASSIGN_OR_RETURN(auto batcher, datasets::Batcher::Create(d, o));
   return batcher->MakeBatch(0, indices);
 }
@@ -68,12 +65,9 @@ absl::StatusOr<datasets::Batch> GatherFirst(const datasets::Dataset& d, int64_t 
 // encoding; nullopt for direct encoding.
 absl::StatusOr<std::optional<InputEncoder>> EncoderFor(const datasets::Dataset& d,
                                                        EncoderSpec::Kind kind, uint64_t seed) {
-  if (kind == EncoderSpec::DIRECT) return std::optional<InputEncoder>();
   LASNN_ASSIGN_OR_RETURN(datasets::BatcherOptions o,
                          datasets::DefaultBatcherOptions(d.name, /*training=*/false));
-  return std::optional<InputEncoder>(
-      InputEncoder(InputCodeOf(kind), std::vector<double>(o.mean.begin(), o.mean.end()),
-                   std::vector<double>(o.std.begin(), o.std.end()), seed));
+  return MoveNormalisationToEncoder(kind, seed, o);
 }
 
 conversion::Normalisation NormalisationOf(Method m) {

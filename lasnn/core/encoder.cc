@@ -34,6 +34,11 @@ void CheckEncoderInput(const at::Tensor& x, int64_t steps, const char* fn, bool 
               ", ", hi_v, "]");
 }
 
+void CheckStepWindow(int64_t steps, int64_t first, int64_t count) {
+  TORCH_CHECK(first >= 0 && count >= 1 && first + count <= steps, "InputEncoder: steps [", first,
+              ", ", first + count, ") are not within [0, ", steps, ")");
+}
+
 // Steps [first, first + count) of LatencyEncode(x, steps); x checked by the caller.
 at::Tensor LatencySteps(const at::Tensor& x, int64_t steps, int64_t first, int64_t count) {
   const at::Tensor v = x.detach();
@@ -137,8 +142,7 @@ at::Tensor InputEncoder::CodeSteps(const at::Tensor& raw, const at::Tensor& indi
   CheckEncoderInput(raw, steps, "InputEncoder", /*unit_range=*/false);
   TORCH_CHECK(at::isFloatingType(raw.scalar_type()),
               "InputEncoder: images must be a floating-point tensor, got ", raw.scalar_type());
-  TORCH_CHECK(first >= 0 && count >= 1 && first + count <= steps, "InputEncoder: steps [", first,
-              ", ", first + count, ") are not within [0, ", steps, ")");
+  CheckStepWindow(steps, first, count);
   TORCH_CHECK(indices.dim() == 1 && indices.size(0) == raw.size(0),
               "InputEncoder: indices must be [B] with B = ", raw.size(0), ", got ",
               indices.sizes());
@@ -155,8 +159,7 @@ at::Tensor InputEncoder::EncodeSteps(const at::Tensor& raw, const at::Tensor& in
                                      int64_t count) const {
   if (code_ == InputCode::kDirect) {
     CheckEncoderInput(raw, steps, "InputEncoder", /*unit_range=*/false);
-    TORCH_CHECK(first >= 0 && count >= 1 && first + count <= steps, "InputEncoder: steps [",
-                first, ", ", first + count, ") are not within [0, ", steps, ")");
+    CheckStepWindow(steps, first, count);
     return RepeatOverTime(Normalise(raw), count);
   }
   const at::Tensor spikes = CodeSteps(raw, indices, stream, steps, first, count);

@@ -10,7 +10,6 @@
 #include "absl/strings/str_join.h"
 #include "datasets/batcher.h"
 #include "lasnn/core/encoder.h"
-#include "lasnn/models/model_spec.h"
 #include "lasnn/training/data_split.h"
 #include "util/status_macros.h"
 #include "util/torch_status.h"
@@ -23,6 +22,17 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
 }
 
 }  // namespace
+
+std::optional<InputEncoder> MoveNormalisationToEncoder(EncoderSpec::Kind kind, uint64_t seed,
+                                                       datasets::BatcherOptions& options) {
+  if (kind == EncoderSpec::DIRECT) return std::nullopt;
+  std::optional<InputEncoder> encoder(std::in_place, InputCodeOf(kind),
+                                      std::vector<double>(options.mean.begin(), options.mean.end()),
+                                      std::vector<double>(options.std.begin(), options.std.end()),
+                                      seed);
+  datasets::UseRawImages(options);
+  return encoder;
+}
 
 absl::StatusOr<EvalResult> EvaluateAccuracy(Model& model, const datasets::Dataset& dataset,
                                             const EvalOptions& options) {
@@ -49,15 +59,8 @@ absl::StatusOr<EvalResult> EvaluateAccuracy(Model& model, const datasets::Datase
   bopts.batch_size = options.batch_size;
   bopts.device = options.device;
   const bool snn = model->mode() == Mode::kSnn;
-  std::optional<InputEncoder> encoder;
-  if (snn && model->encoding() != EncoderSpec::DIRECT) {
-    encoder.emplace(InputCodeOf(model->encoding()),
-                    std::vector<double>(bopts.mean.begin(), bopts.mean.end()),
-                    std::vector<double>(bopts.std.begin(), bopts.std.end()),
-                    options.encoding_seed);
-    bopts.mean.assign(bopts.mean.size(), 0.0f);  // raw images in [0, 1]
-    bopts.std.assign(bopts.std.size(), 1.0f);
-  }
+  const std::optional<InputEncoder> encoder = MoveNormalisationToEncoder(
+      snn ? model->encoding() : EncoderSpec::DIRECT, options.encoding_seed, bopts);
   LASNN_ASSIGN_OR_RETURN(auto batcher, datasets::Batcher::Create(data, bopts));
 
   const int64_t steps = snn ? options.timesteps : 1;

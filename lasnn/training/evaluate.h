@@ -5,9 +5,12 @@
 #define LASNN_LASNN_EVALUATE_H_
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "datasets/batcher.h"
+#include "lasnn/core/encoder.h"
 #include "datasets/dataset.h"
 #include "lasnn/models/model.h"
 
@@ -33,6 +36,12 @@ struct EvalResult {
   at::Tensor predictions;
   double final_accuracy() const { return accuracy_at_t.empty() ? 0.0 : accuracy_at_t.back(); }
 };
+
+// The input encoder of an SNN fed `kind` (nullopt for DIRECT): it normalises with `options`'
+// mean and std after encoding (Poisson draws seeded by `seed`), and `options` are switched to raw
+// images (datasets::UseRawImages), which it encodes.
+std::optional<InputEncoder> MoveNormalisationToEncoder(EncoderSpec::Kind kind, uint64_t seed,
+                                                       datasets::BatcherOptions& options);
 
 // Runs `model` in eval mode under NoGradGuard (restores its previous train/eval mode).
 // Normalisation is the dataset's (dataset_info.h); an SNN whose encoder is not direct gets the

@@ -23,7 +23,6 @@
 #include "lasnn/core/device.h"
 #include "lasnn/core/encoder.h"
 #include "lasnn/models/frozen_ann.h"
-#include "lasnn/models/model_spec.h"
 #include "lasnn/training/checkpoint.h"
 #include "lasnn/training/distill_loss.h"
 #include "lasnn/training/evaluate.h"
@@ -345,14 +344,9 @@ absl::Status Loop::Setup(const datasets::Dataset& train) {
   bopts.drop_last = train.images.size(0) >= bopts.batch_size;
   bopts.device = options_.device;
   bopts.prefetch_batches = 2;
-  if (snn_ && model_->encoding() != EncoderSpec::DIRECT) {
-    // Encoded input: the batcher's images stay raw ([0, 1]); the encoder normalises after coding.
-    encoder_.emplace(InputCodeOf(model_->encoding()),
-                     std::vector<double>(bopts.mean.begin(), bopts.mean.end()),
-                     std::vector<double>(bopts.std.begin(), bopts.std.end()), t_.seed());
-    bopts.mean.assign(bopts.mean.size(), 0.0f);
-    bopts.std.assign(bopts.std.size(), 1.0f);
-  }
+  // Encoded input: the batcher's images stay raw ([0, 1]); the encoder normalises after coding.
+  encoder_ = MoveNormalisationToEncoder(snn_ ? model_->encoding() : EncoderSpec::DIRECT,
+                                        t_.seed(), bopts);
   LASNN_ASSIGN_OR_RETURN(batcher_, datasets::Batcher::Create(train, bopts));
   steps_per_epoch_ = batcher_->batches_per_epoch();
   if (t_.max_steps_per_epoch() > 0) {
