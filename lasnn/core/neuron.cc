@@ -73,15 +73,18 @@ CpuParams<scalar_t> MakeCpuParams(const NeuronOptions& o) {
 }
 
 // One block of `len` elements over all steps; writes the spikes and/or h at the given step
-// strides. Branch-free, restrict-qualified inner loop so that the compiler vectorises it.
-template <typename scalar_t, ResetMode kReset, bool kWriteSpikes, bool kWriteH>
+// strides, and with kRate the block's firing rate (spike count / steps, `count` is scratch).
+// Branch-free, restrict-qualified inner loop so that the compiler vectorises it.
+template <typename scalar_t, ResetMode kReset, bool kWriteSpikes, bool kWriteH, bool kRate = false>
 void ForwardBlock(const scalar_t* __restrict__ input, int64_t input_stride,
                   scalar_t* __restrict__ spikes, int64_t spikes_stride,
                   scalar_t* __restrict__ h_out, int64_t h_stride, int64_t steps, int64_t len,
-                  const CpuParams<scalar_t>& p, scalar_t* __restrict__ u) {
+                  const CpuParams<scalar_t>& p, scalar_t* __restrict__ u,
+                  scalar_t* __restrict__ rate = nullptr, scalar_t* __restrict__ count = nullptr) {
   const scalar_t decay = p.decay;
   const scalar_t threshold = p.threshold;
   std::fill(u, u + len, p.u0);
+  if constexpr (kRate) std::fill(count, count + len, scalar_t(0));
   for (int64_t t = 0; t < steps; ++t) {
     const scalar_t* __restrict__ x = input + t * input_stride;
     scalar_t* __restrict__ s_t = spikes + t * spikes_stride;
@@ -91,6 +94,7 @@ void ForwardBlock(const scalar_t* __restrict__ input, int64_t input_stride,
       const scalar_t s = static_cast<scalar_t>((h - threshold) >= scalar_t(0));
       if constexpr (kWriteSpikes) s_t[j] = s;
       if constexpr (kWriteH) h_t[j] = h;
+      if constexpr (kRate) count[j] += s;
       if constexpr (kReset == ResetMode::kZero) {
         u[j] = h * (scalar_t(1) - s);
       } else {
@@ -98,33 +102,52 @@ void ForwardBlock(const scalar_t* __restrict__ input, int64_t input_stride,
       }
     }
   }
+  if constexpr (kRate) {
+    // The count is an exact integer; dividing it by T gives spikes.mean(0) to the bit.
+    const scalar_t n = static_cast<scalar_t>(steps);
+    for (int64_t j = 0; j < len; ++j) rate[j] = count[j] / n;
+  }
 }
 
+// rate: nullptr, or [n] for the firing rate of each element.
 template <typename scalar_t, ResetMode kReset>
 void ForwardCpuKernel(const scalar_t* input, int64_t input_stride, scalar_t* spikes, int64_t steps,
-                      int64_t n, const CpuParams<scalar_t>& p) {
+                      int64_t n, const CpuParams<scalar_t>& p, scalar_t* rate) {
   at::parallel_for(0, n, kGrain, [&](int64_t begin, int64_t end) {
     const int64_t max_len = std::min(kForwardBlock, end - begin);
     std::vector<scalar_t> u(max_len);
+    std::vector<scalar_t> count(rate != nullptr ? max_len : 0);
     for (int64_t b0 = begin; b0 < end; b0 += kForwardBlock) {
-      ForwardBlock<scalar_t, kReset, /*kWriteSpikes=*/true, /*kWriteH=*/false>(
-          input + b0, input_stride, spikes + b0, n, nullptr, 0, steps,
-          std::min(kForwardBlock, end - b0), p, u.data());
+      const int64_t len = std::min(kForwardBlock, end - b0);
+      if (rate != nullptr) {
+        ForwardBlock<scalar_t, kReset, /*kWriteSpikes=*/true, /*kWriteH=*/false, /*kRate=*/true>(
+            input + b0, input_stride, spikes + b0, n, nullptr, 0, steps, len, p, u.data(),
+            rate + b0, count.data());
+      } else {
+        ForwardBlock<scalar_t, kReset, /*kWriteSpikes=*/true, /*kWriteH=*/false>(
+            input + b0, input_stride, spikes + b0, n, nullptr, 0, steps, len, p, u.data());
+      }
     }
   });
 }
 
 // Backward over one block of `len` elements: h_all holds the block's h[t] at stride h_stride;
-// gu is scratch.
-template <typename scalar_t, Surrogate kSurrogate, ResetMode kReset, bool kDetach>
+// gu is scratch. With kRateGrad, each step's spike gradient also gets rate_grad / steps (the
+// gradient that the mean over T passes to every step; rate_scaled is scratch for it).
+template <typename scalar_t, Surrogate kSurrogate, ResetMode kReset, bool kDetach, bool kRateGrad>
 void BackwardStep(const scalar_t* __restrict__ h_all, int64_t h_stride,
                   const scalar_t* __restrict__ grad_out, scalar_t* __restrict__ grad_in,
                   int64_t steps, int64_t n, int64_t len, const CpuParams<scalar_t>& p,
-                  scalar_t* __restrict__ gu) {
+                  scalar_t* __restrict__ gu, const scalar_t* __restrict__ rate_grad,
+                  scalar_t* __restrict__ rate_scaled) {
   const scalar_t decay = p.decay;
   const scalar_t threshold = p.threshold;
   const scalar_t width = p.width;
   std::fill(gu, gu + len, scalar_t(0));  // dL/du[T] = 0
+  if constexpr (kRateGrad) {
+    const scalar_t steps_s = static_cast<scalar_t>(steps);
+    for (int64_t j = 0; j < len; ++j) rate_scaled[j] = rate_grad[j] / steps_s;
+  }
   for (int64_t t = steps - 1; t >= 0; --t) {
     const scalar_t* __restrict__ h_t = h_all + t * h_stride;
     const scalar_t* __restrict__ gs_t = grad_out + t * n;
@@ -135,14 +158,16 @@ void BackwardStep(const scalar_t* __restrict__ h_all, int64_t h_stride,
       const scalar_t s = static_cast<scalar_t>(x >= scalar_t(0));
       const scalar_t sg = SurrogateDerivativeScalar<kSurrogate>(x, width);
       const scalar_t g_u = gu[j];  // dL/du[t], from step t+1
+      scalar_t g_s = gs_t[j];      // dL/ds[t]
+      if constexpr (kRateGrad) g_s = g_s + rate_scaled[j];
       scalar_t gh;
       if constexpr (kReset == ResetMode::kZero) {
         // u = h * (1 - s): du/dh = 1 - s, du/ds = -h.
-        gh = kDetach ? gs_t[j] * sg + g_u * (scalar_t(1) - s)
-                     : (gs_t[j] - g_u * h) * sg + g_u * (scalar_t(1) - s);
+        gh = kDetach ? g_s * sg + g_u * (scalar_t(1) - s)
+                     : (g_s - g_u * h) * sg + g_u * (scalar_t(1) - s);
       } else {
         // u = h - threshold * s: du/dh = 1, du/ds = -threshold.
-        gh = kDetach ? gs_t[j] * sg + g_u : (gs_t[j] - g_u * threshold) * sg + g_u;
+        gh = kDetach ? g_s * sg + g_u : (g_s - g_u * threshold) * sg + g_u;
       }
       gi_t[j] = gh;
       gu[j] = gh * decay;
@@ -150,20 +175,30 @@ void BackwardStep(const scalar_t* __restrict__ h_all, int64_t h_stride,
   }
 }
 
+// rate_grad: nullptr, or [n], the gradient of the firing rate.
 template <typename scalar_t, Surrogate kSurrogate, ResetMode kReset, bool kDetach>
 void BackwardCpuKernel(const scalar_t* input, int64_t input_stride, const scalar_t* grad_out,
-                       scalar_t* grad_in, int64_t steps, int64_t n, const CpuParams<scalar_t>& p) {
+                       scalar_t* grad_in, int64_t steps, int64_t n, const CpuParams<scalar_t>& p,
+                       const scalar_t* rate_grad) {
   const int64_t block = BackwardBlockSize<scalar_t>(steps);
   at::parallel_for(0, n, kGrain, [&](int64_t begin, int64_t end) {
     const int64_t max_len = std::min(block, end - begin);
     std::vector<scalar_t> h(steps * max_len);
     std::vector<scalar_t> scratch(max_len);
+    std::vector<scalar_t> rate_scaled(rate_grad != nullptr ? max_len : 0);
     for (int64_t b0 = begin; b0 < end; b0 += block) {
       const int64_t len = std::min(block, end - b0);
       ForwardBlock<scalar_t, kReset, /*kWriteSpikes=*/false, /*kWriteH=*/true>(
           input + b0, input_stride, nullptr, 0, h.data(), max_len, steps, len, p, scratch.data());
-      BackwardStep<scalar_t, kSurrogate, kReset, kDetach>(
-          h.data(), max_len, grad_out + b0, grad_in + b0, steps, n, len, p, scratch.data());
+      if (rate_grad != nullptr) {
+        BackwardStep<scalar_t, kSurrogate, kReset, kDetach, /*kRateGrad=*/true>(
+            h.data(), max_len, grad_out + b0, grad_in + b0, steps, n, len, p, scratch.data(),
+            rate_grad + b0, rate_scaled.data());
+      } else {
+        BackwardStep<scalar_t, kSurrogate, kReset, kDetach, /*kRateGrad=*/false>(
+            h.data(), max_len, grad_out + b0, grad_in + b0, steps, n, len, p, scratch.data(),
+            nullptr, nullptr);
+      }
     }
   });
 }
@@ -182,28 +217,33 @@ at::Tensor KernelInput(const at::Tensor& input) {
 
 int64_t StepStride(const at::Tensor& x) { return x.size(0) > 1 ? x.stride(0) : 0; }
 
-// x: KernelInput(...). Returns the spikes, contiguous, x's shape and dtype.
-at::Tensor ForwardCpu(const at::Tensor& x, const NeuronOptions& o) {
+// x: KernelInput(...). Returns the spikes, contiguous, x's shape and dtype; with_rate: also the
+// firing rate, [B, ...] (undefined otherwise).
+std::pair<at::Tensor, at::Tensor> ForwardCpu(const at::Tensor& x, const NeuronOptions& o,
+                                             bool with_rate) {
   CheckCpuDtype(x);
   const int64_t steps = x.size(0);
   const int64_t n = x[0].numel();
-  at::Tensor spikes = at::empty(x.sizes(), x.options().memory_format(at::MemoryFormat::Contiguous));
+  const auto options = x.options().memory_format(at::MemoryFormat::Contiguous);
+  at::Tensor spikes = at::empty(x.sizes(), options);
+  at::Tensor rate = with_rate ? at::empty(x.sizes().slice(1), options) : at::Tensor();
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "MultiStepNeuron", [&] {
     const CpuParams<scalar_t> p = MakeCpuParams<scalar_t>(o);
     const scalar_t* in = x.data_ptr<scalar_t>();
     scalar_t* s = spikes.data_ptr<scalar_t>();
+    scalar_t* r = with_rate ? rate.data_ptr<scalar_t>() : nullptr;
     if (o.reset == ResetMode::kZero) {
-      ForwardCpuKernel<scalar_t, ResetMode::kZero>(in, StepStride(x), s, steps, n, p);
+      ForwardCpuKernel<scalar_t, ResetMode::kZero>(in, StepStride(x), s, steps, n, p, r);
     } else {
-      ForwardCpuKernel<scalar_t, ResetMode::kSubtract>(in, StepStride(x), s, steps, n, p);
+      ForwardCpuKernel<scalar_t, ResetMode::kSubtract>(in, StepStride(x), s, steps, n, p, r);
     }
   });
-  return spikes;
+  return {spikes, rate};
 }
 
 template <typename scalar_t, Surrogate kSurrogate>
 void BackwardCpuDispatchReset(const at::Tensor& x, const scalar_t* g, scalar_t* gi,
-                              const NeuronOptions& o) {
+                              const scalar_t* rate_grad, const NeuronOptions& o) {
   const CpuParams<scalar_t> p = MakeCpuParams<scalar_t>(o);
   const scalar_t* in = x.data_ptr<scalar_t>();
   const int64_t stride = StepStride(x);
@@ -212,38 +252,40 @@ void BackwardCpuDispatchReset(const at::Tensor& x, const scalar_t* g, scalar_t* 
   if (o.reset == ResetMode::kZero) {
     if (o.detach_reset) {
       BackwardCpuKernel<scalar_t, kSurrogate, ResetMode::kZero, true>(in, stride, g, gi, steps, n,
-                                                                      p);
+                                                                      p, rate_grad);
     } else {
       BackwardCpuKernel<scalar_t, kSurrogate, ResetMode::kZero, false>(in, stride, g, gi, steps, n,
-                                                                       p);
+                                                                       p, rate_grad);
     }
   } else {
     if (o.detach_reset) {
       BackwardCpuKernel<scalar_t, kSurrogate, ResetMode::kSubtract, true>(in, stride, g, gi, steps,
-                                                                          n, p);
+                                                                          n, p, rate_grad);
     } else {
       BackwardCpuKernel<scalar_t, kSurrogate, ResetMode::kSubtract, false>(in, stride, g, gi, steps,
-                                                                           n, p);
+                                                                           n, p, rate_grad);
     }
   }
 }
 
-// x: the KernelInput forward read; grad_out: [T, ...] contiguous, x's dtype. Returns dL/dx,
-// [T, ...] contiguous.
-at::Tensor BackwardCpu(const at::Tensor& x, const at::Tensor& grad_out, const NeuronOptions& o) {
+// x: the KernelInput forward read; grad_out: [T, ...] contiguous, x's dtype; rate_grad: undefined
+// or [B, ...] contiguous. Returns dL/dx, [T, ...] contiguous.
+at::Tensor BackwardCpu(const at::Tensor& x, const at::Tensor& grad_out, const at::Tensor& rate_grad,
+                       const NeuronOptions& o) {
   at::Tensor grad_in = at::empty(x.sizes(), grad_out.options());
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "MultiStepNeuronBackward", [&] {
     const scalar_t* g = grad_out.data_ptr<scalar_t>();
     scalar_t* gi = grad_in.data_ptr<scalar_t>();
+    const scalar_t* rg = rate_grad.defined() ? rate_grad.data_ptr<scalar_t>() : nullptr;
     switch (o.surrogate) {
       case Surrogate::kTriangle:
-        BackwardCpuDispatchReset<scalar_t, Surrogate::kTriangle>(x, g, gi, o);
+        BackwardCpuDispatchReset<scalar_t, Surrogate::kTriangle>(x, g, gi, rg, o);
         break;
       case Surrogate::kArctan:
-        BackwardCpuDispatchReset<scalar_t, Surrogate::kArctan>(x, g, gi, o);
+        BackwardCpuDispatchReset<scalar_t, Surrogate::kArctan>(x, g, gi, rg, o);
         break;
       case Surrogate::kSigmoid:
-        BackwardCpuDispatchReset<scalar_t, Surrogate::kSigmoid>(x, g, gi, o);
+        BackwardCpuDispatchReset<scalar_t, Surrogate::kSigmoid>(x, g, gi, rg, o);
         break;
     }
   });
@@ -319,45 +361,68 @@ NeuronOptions LoadOptions(AutogradContext* ctx) {
   return o;
 }
 
-// The fused neuron: forward runs all T steps and saves h; backward is the whole BPTT pass.
+// The fused neuron: forward runs all T steps and saves h (tensor ops) or its input (CPU kernel);
+// backward is the whole BPTT pass. Outputs: the spikes, and with `with_rate` the firing rate
+// (mean over T), whose gradient joins each step's spike gradient inside the BPTT pass.
 class FusedNeuronFunction : public torch::autograd::Function<FusedNeuronFunction> {
  public:
-  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& input,
-                            const NeuronOptions& options, bool tensor_ops) {
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& input,
+                               const NeuronOptions& options, bool tensor_ops, bool with_rate) {
     SaveOptions(ctx, options, tensor_ops);
+    ctx->saved_data["with_rate"] = with_rate;
     if (tensor_ops) {
       auto [spikes, h] = ForwardTensorOps(input, options, /*save_h=*/true);
       ctx->save_for_backward({h});
-      return spikes;
+      if (!with_rate) return {spikes};
+      return {spikes, spikes.mean(0)};
     }
     const at::Tensor x = KernelInput(input);
     ctx->save_for_backward({x});
-    return ForwardCpu(x, options);
+    auto [spikes, rate] = ForwardCpu(x, options, with_rate);
+    if (!with_rate) return {spikes};
+    return {spikes, rate};
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
     const NeuronOptions o = LoadOptions(ctx);
     const bool tensor_ops = ctx->saved_data["tensor_ops"].toBool();
+    const bool with_rate = ctx->saved_data["with_rate"].toBool();
     // tensor_ops: h, [T, ...]; CPU kernel: the input as forward read it.
     const at::Tensor saved = ctx->get_saved_variables()[0];
-    at::Tensor grad_in;
-    if (grad_outputs[0].defined()) {
-      const at::Tensor g = grad_outputs[0].contiguous();
-      grad_in = tensor_ops ? BackwardTensorOps(saved, g, o) : BackwardCpu(saved, g, o);
+    const at::Tensor rate_grad =
+        with_rate && grad_outputs[1].defined() ? grad_outputs[1].contiguous() : at::Tensor();
+    if (!grad_outputs[0].defined() && !rate_grad.defined()) {
+      return {at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
     }
-    return {grad_in, at::Tensor(), at::Tensor()};
+    at::Tensor g = grad_outputs[0].defined()
+                       ? grad_outputs[0].contiguous()
+                       : at::zeros(saved.sizes(), rate_grad.options());
+    at::Tensor grad_in;
+    if (tensor_ops) {
+      // The mean's gradient, rate_grad / T at every step, added as autograd would add it.
+      if (rate_grad.defined()) g = g + rate_grad.unsqueeze(0) / static_cast<double>(saved.size(0));
+      grad_in = BackwardTensorOps(saved, g, o);
+    } else {
+      grad_in = BackwardCpu(saved, g, rate_grad, o);
+    }
+    return {grad_in, at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
-at::Tensor RunFused(const at::Tensor& input, const NeuronOptions& options, bool tensor_ops,
-                    const char* fn) {
+SpikesAndRate RunFused(const at::Tensor& input, const NeuronOptions& options, bool tensor_ops,
+                       bool with_rate, const char* fn) {
   CheckNeuronArgs(input, options, fn);
   if (!tensor_ops) CheckCpuDtype(input);
   if (!(c10::GradMode::is_enabled() && input.requires_grad())) {
-    return tensor_ops ? ForwardTensorOps(input, options, /*save_h=*/false).first
-                      : ForwardCpu(KernelInput(input), options);
+    if (tensor_ops) {
+      at::Tensor spikes = ForwardTensorOps(input, options, /*save_h=*/false).first;
+      return {spikes, with_rate ? spikes.mean(0) : at::Tensor()};
+    }
+    auto [spikes, rate] = ForwardCpu(KernelInput(input), options, with_rate);
+    return {spikes, rate};
   }
-  return FusedNeuronFunction::apply(input, options, tensor_ops);
+  variable_list out = FusedNeuronFunction::apply(input, options, tensor_ops, with_rate);
+  return {out[0], with_rate ? out[1] : at::Tensor()};
 }
 
 // Reference spike: H(x) forward, surrogate derivative backward, one graph node per call.
@@ -382,7 +447,14 @@ class SpikeFunction : public torch::autograd::Function<SpikeFunction> {
 }  // namespace
 
 at::Tensor MultiStepNeuron(const at::Tensor& input, const NeuronOptions& options) {
-  return RunFused(input, options, /*tensor_ops=*/!input.is_cpu(), "MultiStepNeuron");
+  return RunFused(input, options, /*tensor_ops=*/!input.is_cpu(), /*with_rate=*/false,
+                  "MultiStepNeuron")
+      .spikes;
+}
+
+SpikesAndRate MultiStepNeuronWithRate(const at::Tensor& input, const NeuronOptions& options) {
+  return RunFused(input, options, /*tensor_ops=*/!input.is_cpu(), /*with_rate=*/true,
+                  "MultiStepNeuronWithRate");
 }
 
 at::Tensor MultiStepNeuronReference(const at::Tensor& input, const NeuronOptions& options) {
@@ -406,7 +478,15 @@ at::Tensor MultiStepNeuronReference(const at::Tensor& input, const NeuronOptions
 namespace neuron_internal {
 
 at::Tensor MultiStepNeuronTensorOps(const at::Tensor& input, const NeuronOptions& options) {
-  return RunFused(input, options, /*tensor_ops=*/true, "MultiStepNeuronTensorOps");
+  return RunFused(input, options, /*tensor_ops=*/true, /*with_rate=*/false,
+                  "MultiStepNeuronTensorOps")
+      .spikes;
+}
+
+SpikesAndRate MultiStepNeuronWithRateTensorOps(const at::Tensor& input,
+                                               const NeuronOptions& options) {
+  return RunFused(input, options, /*tensor_ops=*/true, /*with_rate=*/true,
+                  "MultiStepNeuronWithRateTensorOps");
 }
 
 }  // namespace neuron_internal

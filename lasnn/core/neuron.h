@@ -60,6 +60,19 @@ struct NeuronOptions {
 // Double backward is not supported.
 at::Tensor MultiStepNeuron(const at::Tensor& input, const NeuronOptions& options);
 
+// MultiStepNeuron that also returns the firing rate, the mean over T of the spikes ([B, ...],
+// equal to spikes.mean(0) to the bit), from the same pass. Both outputs are differentiable; the
+// rate's gradient joins each step's spike gradient inside the BPTT pass, so no [T, B, ...]
+// gradient is built for it (nor added to the spikes' one) as spikes.mean(0) would: what a
+// distillation loss on the rate (LaSNN's attention maps) costs in backward is one [B, ...] read.
+// Input gradients equal those of MultiStepNeuron followed by spikes.mean(0) (to the bit on the
+// CPU; up to rounding elsewhere). Same preconditions and devices as MultiStepNeuron.
+struct SpikesAndRate {
+  at::Tensor spikes;  // [T, B, ...]
+  at::Tensor rate;    // [B, ...]
+};
+SpikesAndRate MultiStepNeuronWithRate(const at::Tensor& input, const NeuronOptions& options);
+
 // Reference: the same neuron built op by op from autograd-tracked tensor operations (a few graph
 // nodes and saved [B, ...] tensors per step). Forward spikes equal MultiStepNeuron's exactly.
 // Same preconditions, shapes and devices as MultiStepNeuron; backward matches it up to rounding.
@@ -70,6 +83,8 @@ namespace neuron_internal {
 // The fused autograd function with the device-generic tensor-op kernels (the CUDA path), run on
 // any device: lets CPU-only tests check the CUDA path's math. Same contract as MultiStepNeuron.
 at::Tensor MultiStepNeuronTensorOps(const at::Tensor& input, const NeuronOptions& options);
+SpikesAndRate MultiStepNeuronWithRateTensorOps(const at::Tensor& input,
+                                               const NeuronOptions& options);
 
 }  // namespace neuron_internal
 

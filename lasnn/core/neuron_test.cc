@@ -111,6 +111,80 @@ TEST(NeuronTest, Float32MatchesReference) {
   }
 }
 
+// Spikes, rate and dL/dinput of loss = sum(spikes * upstream) + sum(rate * rate_upstream), the
+// rate from the fused pass (`fused`) or as spikes.mean(0) after MultiStepNeuron (reference).
+// An undefined upstream leaves that output out of the loss.
+struct RateRun {
+  at::Tensor spikes, rate, grad;
+};
+RateRun RunRate(bool fused, bool tensor_ops, const at::Tensor& input, const at::Tensor& upstream,
+                const at::Tensor& rate_upstream, const NeuronOptions& o) {
+  at::Tensor x = input.detach().clone().requires_grad_(true);
+  at::Tensor spikes, rate;
+  if (fused) {
+    SpikesAndRate out = tensor_ops ? neuron_internal::MultiStepNeuronWithRateTensorOps(x, o)
+                                   : MultiStepNeuronWithRate(x, o);
+    spikes = out.spikes;
+    rate = out.rate;
+  } else {
+    spikes = tensor_ops ? neuron_internal::MultiStepNeuronTensorOps(x, o) : MultiStepNeuron(x, o);
+    rate = spikes.mean(0);
+  }
+  at::Tensor loss = at::zeros({}, x.options());
+  if (upstream.defined()) loss = loss + (spikes * upstream).sum();
+  if (rate_upstream.defined()) loss = loss + (rate * rate_upstream).sum();
+  loss.backward();
+  return {spikes.detach(), rate.detach(), x.grad()};
+}
+
+TEST(NeuronTest, FusedRateEqualsMeanOfSpikesWithTheSameGradient) {
+  // The rate and the input gradient are those of MultiStepNeuron + spikes.mean(0) to the bit on
+  // the CPU (the kernel adds rate_grad / T to each step's spike gradient, as autograd's mean and
+  // sum would), for every option, both dtypes, T = 1, 3, 4, with the spikes used downstream or
+  // not; the tensor-op path (CUDA's) agrees to rounding.
+  for (at::ScalarType dtype : {at::kDouble, at::kFloat}) {
+    for (int64_t steps : {1, 3, 4}) {
+      const std::vector<int64_t> shape = {steps, 3, 2, 37, 41};  // > one parallel block per step
+      const at::Tensor input = RandomInput(shape, dtype, 21 + steps);
+      const at::Tensor upstream = RandomInput(shape, dtype, 31 + steps);
+      const at::Tensor rate_upstream = RandomInput({3, 2, 37, 41}, dtype, 41 + steps);
+      for (const NeuronOptions& o : AllOptionCombinations()) {
+        for (bool spikes_used : {true, false}) {
+          SCOPED_TRACE(Describe(o) + " T=" + std::to_string(steps) + " dtype=" +
+                       std::string(at::toString(dtype)) +
+                       " spikes_used=" + std::to_string(spikes_used));
+          const at::Tensor up = spikes_used ? upstream : at::Tensor();
+          const RateRun ref = RunRate(false, false, input, up, rate_upstream, o);
+          const RateRun fused = RunRate(true, false, input, up, rate_upstream, o);
+          EXPECT_TRUE(at::equal(fused.spikes, ref.spikes));
+          EXPECT_TRUE(at::equal(fused.rate, ref.rate));
+          EXPECT_TRUE(at::equal(fused.grad, ref.grad));
+          EXPECT_GT(ref.grad.abs().max().item<double>(), 0.01);
+          const RateRun ops = RunRate(true, true, input, up, rate_upstream, o);
+          EXPECT_TRUE(at::equal(ops.spikes, ref.spikes));
+          EXPECT_TRUE(at::equal(ops.rate, ref.rate));
+          EXPECT_LE(MaxAbsDiff(ops.grad, ref.grad), dtype == at::kDouble ? 1e-9 : 1e-5);
+        }
+      }
+    }
+  }
+}
+
+TEST(NeuronTest, FusedRateWithoutRateGradientOrWithoutGradMode) {
+  NeuronOptions o;
+  const at::Tensor input = RandomInput({4, 2, 3, 5}, at::kDouble, 51);
+  const at::Tensor upstream = RandomInput({4, 2, 3, 5}, at::kDouble, 52);
+  // Only the spikes in the loss: the plain neuron's gradient.
+  const RateRun ref = RunRate(false, false, input, upstream, at::Tensor(), o);
+  const RateRun fused = RunRate(true, false, input, upstream, at::Tensor(), o);
+  EXPECT_TRUE(at::equal(fused.grad, ref.grad));
+  at::NoGradGuard no_grad;
+  const SpikesAndRate out = MultiStepNeuronWithRate(input.clone().requires_grad_(true), o);
+  EXPECT_FALSE(out.spikes.requires_grad());
+  EXPECT_FALSE(out.rate.requires_grad());
+  EXPECT_TRUE(at::equal(out.rate, MultiStepNeuron(input, o).mean(0)));
+}
+
 TEST(NeuronTest, HandComputedLifHardReset) {
   // h: 0.6, 0.9, 1.05 (spike, u = 0), 0.6, 0.9, 1.05 (spike).
   NeuronOptions o;  // decay 0.5, threshold 1, hard reset, triangle of width 1

@@ -121,6 +121,7 @@ struct ModelImpl::Pass {
   // neuron); true once it is [T*B, ...].
   bool timed = false;
   torch::Tensor last_spikes;  // [T, B, ...] of the latest activation (SNN)
+  torch::Tensor last_rate;    // [B, ...], its firing rate (with ForwardOptions::tap_rates)
   ModelOutput out;
 };
 
@@ -197,7 +198,14 @@ torch::Tensor ModelImpl::Activate(const torch::Tensor& x, const std::string& nam
   } else {
     input = RepeatOverTime(x, pass.t);  // a stride-0 view: no T copies
   }
-  torch::Tensor spikes = MultiStepNeuron(input, neuron_);  // [T, B, ...]
+  torch::Tensor spikes;  // [T, B, ...]
+  if (pass.options->taps && pass.options->tap_rates) {
+    SpikesAndRate out = MultiStepNeuronWithRate(input, neuron_);
+    spikes = out.spikes;
+    pass.last_rate = out.rate;
+  } else {
+    spikes = MultiStepNeuron(input, neuron_);
+  }
   if (pass.options->spike_stats) {
     pass.out.spike_stats.push_back(
         LayerSpikeStats{name, spikes.detach().sum(at::kDouble), spikes.numel()});
@@ -290,6 +298,7 @@ ModelOutput ModelImpl::forward(const torch::Tensor& input, const ForwardOptions&
     }
     if (options.taps && !l.tap.empty()) {
       pass.out.taps.insert(l.tap, mode_ == Mode::kSnn ? pass.last_spikes : x);
+      if (mode_ == Mode::kSnn && options.tap_rates) pass.out.tap_rates.insert(l.tap, pass.last_rate);
     }
     if (!options.last_tap.empty() && l.tap == options.last_tap) return std::move(pass.out);
   }

@@ -48,6 +48,9 @@ struct ForwardOptions {
   int64_t timesteps = 1;
   bool cumulative_logits = false;
   bool taps = true;
+  // SNN with `taps`: also the taps' firing rates in ModelOutput::tap_rates, from the neurons' own
+  // pass (lasnn::MultiStepNeuronWithRate): a loss on them costs no [T, B, ...] gradient.
+  bool tap_rates = false;
   bool spike_stats = false;  // SNN only
   // Non-empty: run the layers up to the one whose output is the tap of this name ("stage2") and
   // stop: `taps` holds the taps up to it (with `taps` set); logits, cumulative_logits and the
@@ -72,6 +75,9 @@ struct ModelOutput {
   // "stage1", "stage2", ... in order. ANN: [B, C, H, W] activations; SNN: [T, B, C, H, W] spikes
   // (TapFiringRate gives [B, C, H, W]). Empty unless ForwardOptions::taps.
   torch::OrderedDict<std::string, torch::Tensor> taps;
+  // SNN with ForwardOptions::tap_rates: the taps' firing rates, [B, C, H, W] (equal to
+  // TapFiringRate of the taps), keyed as `taps`.
+  torch::OrderedDict<std::string, torch::Tensor> tap_rates;
   // One entry per spiking layer, in forward order. SNN with ForwardOptions::spike_stats only.
   std::vector<LayerSpikeStats> spike_stats;
 };

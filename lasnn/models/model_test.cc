@@ -177,6 +177,56 @@ TEST_F(SnnFoldTest, CumulativeLogitsEqualShorterSimulationsAndEndAtTheMean) {
   EXPECT_EQ(rates.sizes(), at::IntArrayRef({3, 32, 14, 14}));
 }
 
+// tap_rates are the taps' firing rates from the neurons' own pass: equal to TapFiringRate of the
+// taps, and a loss on them gives the parameters the same gradients, to the bit (training mode,
+// the spikes also used downstream), in the plain stack and through residual blocks.
+TEST(ModelTest, TapRatesEqualTapFiringRatesWithTheSameGradients) {
+  PresetOptions small;
+  small.height = 8;
+  small.width = 8;
+  small.width_multiplier = 0.125;
+  for (const auto& [name, options] : std::vector<std::pair<std::string, PresetOptions>>{
+           {"fmnist_student_small", PresetOptions{}}, {"resnet20", small}}) {
+    SCOPED_TRACE(name);
+    torch::manual_seed(5);
+    Model snn = Build(Preset(name, options), Mode::kSnn);
+    snn->to(at::kDouble);
+    snn->train();
+    const FeatureShape& in = snn->plan().input_shape;
+    const at::Tensor x = 3.0 * at::rand({3, in[0], in[1], in[2]}, at::kDouble);
+    auto grads = [&](bool fused) {
+      snn->zero_grad();
+      ForwardOptions opts;
+      opts.timesteps = 3;
+      opts.tap_rates = fused;
+      ModelOutput out = snn->forward(x, opts);
+      at::Tensor loss = out.logits.pow(2).sum();
+      std::vector<at::Tensor> rates;
+      for (const auto& item : out.taps) {
+        at::Tensor rate = fused ? out.tap_rates[item.key()] : TapFiringRate(item.value());
+        loss = loss + rate.pow(2).sum() * 0.5;
+        rates.push_back(rate.detach());
+      }
+      EXPECT_EQ(out.tap_rates.size(), fused ? out.taps.size() : 0u);
+      loss.backward();
+      std::vector<at::Tensor> g;
+      for (const at::Tensor& p : snn->parameters()) g.push_back(p.grad().clone());
+      return std::make_pair(rates, g);
+    };
+    const auto [ref_rates, ref_grads] = grads(false);
+    const auto [rates, fused_grads] = grads(true);
+    ASSERT_EQ(rates.size(), ref_rates.size());
+    for (size_t i = 0; i < rates.size(); ++i) {
+      EXPECT_TRUE(at::equal(rates[i], ref_rates[i])) << "tap " << i;
+      EXPECT_GT(ref_rates[i].sum().item<double>(), 0.0) << "tap " << i;
+    }
+    ASSERT_EQ(fused_grads.size(), ref_grads.size());
+    for (size_t i = 0; i < fused_grads.size(); ++i) {
+      EXPECT_TRUE(at::equal(fused_grads[i], ref_grads[i])) << "parameter " << i;
+    }
+  }
+}
+
 // Direct encoding runs the layers before the first neuron once on [B, ...]; feeding the same
 // image materialised over T as [T, B, ...] must give the same result, in training mode too (BN
 // batch statistics over [B] equal those over T identical copies).

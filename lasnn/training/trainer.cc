@@ -379,6 +379,7 @@ StepLosses Loop::Forward(const StepInput& input, int64_t active_pairs) {
   ForwardOptions fo;
   fo.timesteps = snn_ ? t_.timesteps() : 1;
   fo.taps = need_taps;
+  fo.tap_rates = snn_ && need_taps;  // the student side of every pair is a firing rate
   ModelOutput out = model_->forward(input.student, fo);  // logits [B, K]
   StepLosses l;
   l.ce = at::cross_entropy_loss(out.logits, input.labels, /*weight=*/{}, at::Reduction::Mean,
@@ -410,8 +411,8 @@ StepLosses Loop::Forward(const StepInput& input, int64_t active_pairs) {
     std::vector<at::Tensor> rates;  // LASNN: the active pairs' student side, [B, C, H, W] each
     for (int64_t i = 0; i < active_pairs && need_taps; ++i) {
       const TapPair& pair = pairs_[i];
-      at::Tensor s = out.taps[pair.student];  // SNN [T, B, C, H, W] spikes; ANN [B, C, H, W]
-      if (snn_) s = FiringRate(s);            // [B, C, H, W]
+      // [B, C, H, W]: the SNN's firing rate (from the neuron's pass), the ANN's activation.
+      const at::Tensor s = snn_ ? out.tap_rates[pair.student] : out.taps[pair.student];
       if (uses_attention_) {
         rates.push_back(s);
       } else {
@@ -441,11 +442,12 @@ StepLosses Loop::StageForward(const StepInput& input, int64_t pair) {
   ForwardOptions fo;
   fo.timesteps = snn_ ? t_.timesteps() : 1;
   fo.taps = true;
+  fo.tap_rates = snn_;
   fo.last_tap = p.student;
   ModelOutput out = model_->forward(input.student, fo);  // taps up to p.student only
-  at::Tensor s = out.taps[p.student];  // SNN [T, B, C, H, W] spikes; ANN [B, C, H, W]
-  if (snn_) s = FiringRate(s);         // [B, C, H, W]
-  at::Tensor t_map;                    // [B, H*W]
+  // [B, C, H, W]: the SNN's firing rate (from the neuron's pass), the ANN's activation.
+  const at::Tensor s = snn_ ? out.tap_rates[p.student] : out.taps[p.student];
+  at::Tensor t_map;  // [B, H*W]
   {
     c10::InferenceMode inference(frozen_teacher_.has_value());
     torch::NoGradGuard no_grad;
