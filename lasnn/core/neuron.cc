@@ -133,8 +133,10 @@ void ForwardCpuKernel(const scalar_t* input, int64_t input_stride, scalar_t* spi
 
 // Backward over one block of `len` elements: h_all holds the block's h[t] at stride h_stride;
 // gu is scratch. With kRateGrad, each step's spike gradient also gets rate_grad / steps (the
-// gradient that the mean over T passes to every step; rate_scaled is scratch for it).
-template <typename scalar_t, Surrogate kSurrogate, ResetMode kReset, bool kDetach, bool kRateGrad>
+// gradient that the mean over T passes to every step; rate_scaled is scratch for it); without
+// kSpikeGrad, that is the whole spike gradient (grad_out is not read).
+template <typename scalar_t, Surrogate kSurrogate, ResetMode kReset, bool kDetach, bool kRateGrad,
+          bool kSpikeGrad = true>
 void BackwardStep(const scalar_t* __restrict__ h_all, int64_t h_stride,
                   const scalar_t* __restrict__ grad_out, scalar_t* __restrict__ grad_in,
                   int64_t steps, int64_t n, int64_t len, const CpuParams<scalar_t>& p,
@@ -150,7 +152,7 @@ void BackwardStep(const scalar_t* __restrict__ h_all, int64_t h_stride,
   }
   for (int64_t t = steps - 1; t >= 0; --t) {
     const scalar_t* __restrict__ h_t = h_all + t * h_stride;
-    const scalar_t* __restrict__ gs_t = grad_out + t * n;
+    const scalar_t* __restrict__ gs_t = kSpikeGrad ? grad_out + t * n : nullptr;
     scalar_t* __restrict__ gi_t = grad_in + t * n;
     for (int64_t j = 0; j < len; ++j) {
       const scalar_t h = h_t[j];
@@ -158,8 +160,14 @@ void BackwardStep(const scalar_t* __restrict__ h_all, int64_t h_stride,
       const scalar_t s = static_cast<scalar_t>(x >= scalar_t(0));
       const scalar_t sg = SurrogateDerivativeScalar<kSurrogate>(x, width);
       const scalar_t g_u = gu[j];  // dL/du[t], from step t+1
-      scalar_t g_s = gs_t[j];      // dL/ds[t]
-      if constexpr (kRateGrad) g_s = g_s + rate_scaled[j];
+      scalar_t g_s;                // dL/ds[t]
+      if constexpr (kSpikeGrad && kRateGrad) {
+        g_s = gs_t[j] + rate_scaled[j];
+      } else if constexpr (kSpikeGrad) {
+        g_s = gs_t[j];
+      } else {
+        g_s = rate_scaled[j];
+      }
       scalar_t gh;
       if constexpr (kReset == ResetMode::kZero) {
         // u = h * (1 - s): du/dh = 1 - s, du/ds = -h.
@@ -175,7 +183,8 @@ void BackwardStep(const scalar_t* __restrict__ h_all, int64_t h_stride,
   }
 }
 
-// rate_grad: nullptr, or [n], the gradient of the firing rate.
+// rate_grad: nullptr, or [n], the gradient of the firing rate; grad_out: nullptr when the spikes
+// got no gradient (then rate_grad is not nullptr).
 template <typename scalar_t, Surrogate kSurrogate, ResetMode kReset, bool kDetach>
 void BackwardCpuKernel(const scalar_t* input, int64_t input_stride, const scalar_t* grad_out,
                        scalar_t* grad_in, int64_t steps, int64_t n, const CpuParams<scalar_t>& p,
@@ -190,7 +199,11 @@ void BackwardCpuKernel(const scalar_t* input, int64_t input_stride, const scalar
       const int64_t len = std::min(block, end - b0);
       ForwardBlock<scalar_t, kReset, /*kWriteSpikes=*/false, /*kWriteH=*/true>(
           input + b0, input_stride, nullptr, 0, h.data(), max_len, steps, len, p, scratch.data());
-      if (rate_grad != nullptr) {
+      if (grad_out == nullptr) {
+        BackwardStep<scalar_t, kSurrogate, kReset, kDetach, /*kRateGrad=*/true,
+                     /*kSpikeGrad=*/false>(h.data(), max_len, nullptr, grad_in + b0, steps, n, len,
+                                           p, scratch.data(), rate_grad + b0, rate_scaled.data());
+      } else if (rate_grad != nullptr) {
         BackwardStep<scalar_t, kSurrogate, kReset, kDetach, /*kRateGrad=*/true>(
             h.data(), max_len, grad_out + b0, grad_in + b0, steps, n, len, p, scratch.data(),
             rate_grad + b0, rate_scaled.data());
@@ -268,13 +281,14 @@ void BackwardCpuDispatchReset(const at::Tensor& x, const scalar_t* g, scalar_t* 
   }
 }
 
-// x: the KernelInput forward read; grad_out: [T, ...] contiguous, x's dtype; rate_grad: undefined
-// or [B, ...] contiguous. Returns dL/dx, [T, ...] contiguous.
+// x: the KernelInput forward read; grad_out: [T, ...] contiguous, x's dtype; rate_grad: [B, ...]
+// contiguous; either may be undefined, not both. Returns dL/dx, [T, ...] contiguous.
 at::Tensor BackwardCpu(const at::Tensor& x, const at::Tensor& grad_out, const at::Tensor& rate_grad,
                        const NeuronOptions& o) {
-  at::Tensor grad_in = at::empty(x.sizes(), grad_out.options());
+  at::Tensor grad_in =
+      at::empty(x.sizes(), x.options().memory_format(at::MemoryFormat::Contiguous));
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "MultiStepNeuronBackward", [&] {
-    const scalar_t* g = grad_out.data_ptr<scalar_t>();
+    const scalar_t* g = grad_out.defined() ? grad_out.data_ptr<scalar_t>() : nullptr;
     scalar_t* gi = grad_in.data_ptr<scalar_t>();
     const scalar_t* rg = rate_grad.defined() ? rate_grad.data_ptr<scalar_t>() : nullptr;
     switch (o.surrogate) {
@@ -394,12 +408,11 @@ class FusedNeuronFunction : public torch::autograd::Function<FusedNeuronFunction
     if (!grad_outputs[0].defined() && !rate_grad.defined()) {
       return {at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
     }
-    at::Tensor g = grad_outputs[0].defined()
-                       ? grad_outputs[0].contiguous()
-                       : at::zeros(saved.sizes(), rate_grad.options());
+    at::Tensor g = grad_outputs[0].defined() ? grad_outputs[0].contiguous() : at::Tensor();
     at::Tensor grad_in;
     if (tensor_ops) {
       // The mean's gradient, rate_grad / T at every step, added as autograd would add it.
+      if (!g.defined()) g = at::zeros(saved.sizes(), rate_grad.options());
       if (rate_grad.defined()) g = g + rate_grad.unsqueeze(0) / static_cast<double>(saved.size(0));
       grad_in = BackwardTensorOps(saved, g, o);
     } else {

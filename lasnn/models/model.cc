@@ -298,7 +298,9 @@ ModelOutput ModelImpl::forward(const torch::Tensor& input, const ForwardOptions&
     }
     if (options.taps && !l.tap.empty()) {
       pass.out.taps.insert(l.tap, mode_ == Mode::kSnn ? pass.last_spikes : x);
-      if (mode_ == Mode::kSnn && options.tap_rates) pass.out.tap_rates.insert(l.tap, pass.last_rate);
+      if (mode_ == Mode::kSnn && options.tap_rates) {
+        pass.out.tap_rates.insert(l.tap, pass.last_rate);
+      }
     }
     if (!options.last_tap.empty() && l.tap == options.last_tap) return std::move(pass.out);
   }
