@@ -32,9 +32,12 @@ void FusedKernel(scalar_t* u, const scalar_t* current, const scalar_t* theta, bo
         scalar_t* __restrict__ ub = u + base;
         const scalar_t* __restrict__ cb = current + base;
         scalar_t* __restrict__ ob = out + base;
+        // The spikes of this row, counted in lanes as wide as the floats so that the loop
+        // vectorises (a row holds far fewer than 2^31 neurons).
+        int32_t row_count = 0;
         for (int64_t i = 0; i < inner; ++i) {
           const scalar_t v = ub[i] + cb[i];
-          const scalar_t s = static_cast<scalar_t>(v >= th);
+          const scalar_t s = v >= th ? scalar_t(1) : scalar_t(0);
           const scalar_t spike = s * th;
           if constexpr (kSubtract) {
             ub[i] = v - spike;
@@ -42,8 +45,9 @@ void FusedKernel(scalar_t* u, const scalar_t* current, const scalar_t* theta, bo
             ub[i] = v * (scalar_t(1) - s);
           }
           ob[i] = spike;
-          count += static_cast<int64_t>(spike != scalar_t(0));  // as out.ne(0)
+          row_count += spike != scalar_t(0) ? 1 : 0;  // as out.ne(0)
         }
+        count += row_count;
       }
       if (counts != nullptr) counts[b] = count;
     }
