@@ -5,6 +5,7 @@
 #include <ATen/Parallel.h>
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace lasnn::conversion {
@@ -16,7 +17,9 @@ bool FusedCase(const at::Tensor& u, const at::Tensor& current, const at::Tensor&
          u.dim() >= 2 && u.sizes() == current.sizes() && u.is_contiguous() &&
          current.is_contiguous() && current.scalar_type() == u.scalar_type() &&
          theta.scalar_type() == u.scalar_type() && theta.is_contiguous() &&
-         (theta.dim() == 0 || (theta.dim() == 1 && theta.numel() == u.size(1)));
+         (theta.dim() == 0 || (theta.dim() == 1 && theta.numel() == u.size(1))) &&
+         u.size(0) > 0 && u.size(1) > 0 &&
+         u.numel() / (u.size(0) * u.size(1)) < std::numeric_limits<int32_t>::max();
 }
 
 // Per sample b: for each channel c, `inner` contiguous neurons share theta[c] (or theta[0]).
@@ -32,8 +35,8 @@ void FusedKernel(scalar_t* u, const scalar_t* current, const scalar_t* theta, bo
         scalar_t* __restrict__ ub = u + base;
         const scalar_t* __restrict__ cb = current + base;
         scalar_t* __restrict__ ob = out + base;
-        // The spikes of this row, counted in lanes as wide as the floats so that the loop
-        // vectorises (a row holds far fewer than 2^31 neurons).
+        // The spikes of this row, counted in 32-bit lanes so that the loop vectorises (IfStep
+        // takes this path only for rows of fewer than 2^31 neurons).
         int32_t row_count = 0;
         for (int64_t i = 0; i < inner; ++i) {
           const scalar_t v = ub[i] + cb[i];

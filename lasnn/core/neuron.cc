@@ -384,6 +384,9 @@ class FusedNeuronFunction : public torch::autograd::Function<FusedNeuronFunction
                                const NeuronOptions& options, bool tensor_ops, bool with_rate) {
     SaveOptions(ctx, options, tensor_ops);
     ctx->saved_data["with_rate"] = with_rate;
+    // An output that got no gradient arrives undefined (not as zeros): an unused rate costs the
+    // backward nothing, and unused spikes are not read.
+    ctx->set_materialize_grads(false);
     if (tensor_ops) {
       auto [spikes, h] = ForwardTensorOps(input, options, /*save_h=*/true);
       ctx->save_for_backward({h});

@@ -15,32 +15,9 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// q[b, i] = sum over c of x[b, c, i]^2, in channel order, / C: what x.abs().pow(2).mean(1)
-// computes, in one pass over x instead of three tensors; backward writes (g / C) * (2 x), the
-// product that the op-by-op chain's backward (mean, pow, abs) forms, in one pass too. x: a
+// The backward of q = x.abs().pow(2).mean(1) ([B, C, N] -> [B, N]) in one pass: (g / C) * (2 x),
+// the product that the op-by-op chain's backward (mean, pow, abs) forms, to the bit. x: a
 // contiguous [B, C, N] CPU tensor (float or double).
-at::Tensor ChannelMeanOfSquaresForward(const at::Tensor& x) {
-  const int64_t batch = x.size(0), channels = x.size(1), n = x.size(2);
-  at::Tensor q = at::empty({batch, n}, x.options());
-  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "ChannelMeanOfSquares", [&] {
-    const scalar_t* in = x.data_ptr<scalar_t>();
-    scalar_t* out = q.data_ptr<scalar_t>();
-    const scalar_t c_s = static_cast<scalar_t>(channels);
-    at::parallel_for(0, batch, 1, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        scalar_t* __restrict__ o = out + b * n;
-        std::fill(o, o + n, scalar_t(0));
-        for (int64_t c = 0; c < channels; ++c) {
-          const scalar_t* __restrict__ xc = in + (b * channels + c) * n;
-          for (int64_t i = 0; i < n; ++i) o[i] += xc[i] * xc[i];
-        }
-        for (int64_t i = 0; i < n; ++i) o[i] = o[i] / c_s;
-      }
-    });
-  });
-  return q;
-}
-
 at::Tensor ChannelMeanOfSquaresBackward(const at::Tensor& x, const at::Tensor& grad_q) {
   const int64_t batch = x.size(0), channels = x.size(1), n = x.size(2);
   at::Tensor grad_x = at::empty_like(x);
@@ -64,9 +41,11 @@ at::Tensor ChannelMeanOfSquaresBackward(const at::Tensor& x, const at::Tensor& g
 class ChannelMeanOfSquaresFunction
     : public torch::autograd::Function<ChannelMeanOfSquaresFunction> {
  public:
+  // Forward: ATen's own square and channel mean (x * x is what abs().pow(2) computes), so the map
+  // is the op-by-op one to the bit; one tensor fewer than abs, pow, mean.
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x) {
     ctx->save_for_backward({x});
-    return ChannelMeanOfSquaresForward(x);
+    return (x * x).mean(/*dim=*/1);
   }
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
     const at::Tensor x = ctx->get_saved_variables()[0];
@@ -74,15 +53,14 @@ class ChannelMeanOfSquaresFunction
   }
 };
 
-// mean over C of |features|^p, [B, H*W].
+// mean over C of |features|^p, [B, H*W]. A student's map (p = 2, a contiguous CPU tensor that
+// needs a gradient) takes the fused backward; everything else, the teacher's maps included, the
+// op-by-op chain. Double backward through the fused path is not supported.
 at::Tensor ChannelMeanOfPowers(const at::Tensor& features, double p) {
   if (p == 2.0 && features.is_cpu() && features.is_contiguous() &&
-      (features.scalar_type() == at::kFloat || features.scalar_type() == at::kDouble)) {
-    const at::Tensor x = features.flatten(2);  // [B, C, H*W], a view
-    if (c10::GradMode::is_enabled() && features.requires_grad()) {
-      return ChannelMeanOfSquaresFunction::apply(x);
-    }
-    return ChannelMeanOfSquaresForward(x);
+      (features.scalar_type() == at::kFloat || features.scalar_type() == at::kDouble) &&
+      c10::GradMode::is_enabled() && features.requires_grad()) {
+    return ChannelMeanOfSquaresFunction::apply(features.flatten(2));  // [B, C, H*W], a view
   }
   return features.abs().pow(p).mean(/*dim=*/1).flatten(1);
 }

@@ -26,6 +26,9 @@ namespace lasnn {
 
 // features: float [B, C, H, W] (any device). Returns [B, H*W], each row of unit L2 norm (rows
 // that are all zero stay zero). p: the exponent applied to |A| before averaging over channels.
+// With p = 2 on a contiguous CPU tensor that needs a gradient (a student's firing rate), the
+// backward of the channel mean is one fused pass, equal to the op-by-op chain's to the bit; double
+// backward is not supported there.
 at::Tensor AttentionMap(const at::Tensor& features, double p = 2.0);
 
 // spikes: [T, B, C, H, W] (time-major). Returns the firing rate [B, C, H, W] (mean over T).
