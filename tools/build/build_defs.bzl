@@ -19,6 +19,19 @@ _OPENMP = select({
     "//conditions:default": ["-fopenmp"],
 })
 
+# For element-wise kernels that must round exactly as the ATen ops they replace and still be
+# vectorised: no contraction into fused multiply-adds; comparisons that may be if-converted
+# (nothing in them traps); GCC's dynamic cost model, since -O2 alone vectorises only "very cheap"
+# loops (no epilogue: a loop of unknown length stays scalar). clang (the sanitizer builds) has no
+# such cost-model flag.
+EXACT_VECTORIZED_COPTS = [
+    "-ffp-contract=off",
+    "-fno-trapping-math",
+] + select({
+    "//tools/build:sanitized": [],
+    "//conditions:default": ["-fvect-cost-model=dynamic"],
+})
+
 def lasnn_cc_library(name, copts = [], linkopts = [], **kwargs):
     native.cc_library(
         name = name,
