@@ -6,8 +6,6 @@
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/custom_function.h>
 
-#include <algorithm>
-
 namespace lasnn {
 
 namespace {
